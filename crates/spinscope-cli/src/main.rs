@@ -1,0 +1,152 @@
+//! The `spinscope` binary: argument parsing and wiring; the work happens in the library crates.
+
+mod output;
+
+use std::io::{self, IsTerminal, Write};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use spinscope_core::ingest::{self, Input};
+use spinscope_core::Options;
+
+use output::{Format, Sink};
+
+const EXAMPLES: &str = "\
+Examples:
+  spinscope analyze examples/en-state-media.txt            table on a terminal
+  spinscope analyze --format json article.txt > report.json
+  spinscope analyze --format jsonl feed.jsonl other.txt     one report per line
+  cat story.txt | spinscope analyze -                      read stdin
+  spinscope analyze --format ptc articles/article*.txt     SemEval-2020 Task 11 lines
+
+Exit status: 0 when every input was analysed, 1 when any failed, 2 on a usage error.";
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "spinscope",
+    version,
+    about = "Shows, with evidence, how news text tries to persuade (English and Chinese).",
+    after_help = EXAMPLES
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Analyse documents: plain text, JSONL (one {"id", "text", ...} object per line), or stdin.
+    #[command(after_help = EXAMPLES)]
+    Analyze(AnalyzeArgs),
+}
+
+#[derive(clap::Args, Debug)]
+struct AnalyzeArgs {
+    /// Files to analyse; `-` reads stdin. The kind (text, JSONL) is told from the content.
+    #[arg(required = true, value_name = "FILE")]
+    files: Vec<String>,
+    /// Output format [default: table on a terminal; json for one document, jsonl for several]
+    #[arg(long, value_enum)]
+    format: Option<FormatArg>,
+    /// Include the document text in each report (`document.text`).
+    #[arg(long)]
+    include_text: bool,
+    /// Rule tier only (`fast`) or rules plus the learned model (`full`).
+    #[arg(long, value_enum, default_value_t = Tier::Fast)]
+    tier: Tier,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum FormatArg {
+    Json,
+    Jsonl,
+    Table,
+    Ptc,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum Tier {
+    Fast,
+    Full,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Analyze(args) => analyze(args),
+    };
+    match result {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(1),
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("spinscope: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Analyses every input; returns whether all of them were analysed.
+fn analyze(args: AnalyzeArgs) -> anyhow::Result<bool> {
+    if args.tier == Tier::Full {
+        eprintln!("spinscope: note: no learned model in this build; using the fast rule tier");
+    }
+    let stdout = io::stdout();
+    let terminal = stdout.is_terminal();
+    let format = match args.format {
+        Some(FormatArg::Json) => Format::Json,
+        Some(FormatArg::Jsonl) => Format::Jsonl,
+        Some(FormatArg::Table) => Format::Table,
+        Some(FormatArg::Ptc) => Format::Ptc,
+        None if terminal => Format::Table,
+        None => Format::Auto,
+    };
+    let options = Options {
+        include_text: args.include_text,
+    };
+    let mut sink = Sink::new(io::BufWriter::new(stdout.lock()), format);
+    let mut all_ok = true;
+    for path in &args.files {
+        let docs = match Input::open(path).and_then(ingest::documents) {
+            Ok(docs) => docs,
+            Err(e) => {
+                report_error(&e);
+                all_ok = false;
+                continue;
+            }
+        };
+        for loaded in docs {
+            match loaded {
+                Ok(loaded) => {
+                    if let Some(w) = &loaded.warning {
+                        eprintln!("spinscope: warning: {w}");
+                    }
+                    let report = spinscope_core::analyze(&loaded.document, &options);
+                    sink.write(&report)?;
+                }
+                Err(e) => {
+                    report_error(&e);
+                    all_ok = false;
+                }
+            }
+        }
+        // Streaming outputs reach the reader file by file, not only at exit.
+        if terminal {
+            sink.flush()?;
+        }
+    }
+    sink.finish()?;
+    Ok(all_ok)
+}
+
+fn report_error(e: &spinscope_core::Error) {
+    eprintln!("spinscope: {e}");
+    let _ = io::stderr().flush();
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<io::Error>()
+            .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
+    })
+}

@@ -1,0 +1,341 @@
+//! Runs the `spinscope` binary the way a user does, on the examples and on bad input.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_spinscope"))
+}
+
+fn example(name: &str) -> String {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+    root.join(name).to_string_lossy().into_owned()
+}
+
+fn run(args: &[&str]) -> Output {
+    bin().args(args).output().expect("spinscope runs")
+}
+
+fn run_stdin(args: &[&str], input: &[u8]) -> Output {
+    let mut child = bin()
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spinscope starts");
+    let mut stdin = child.stdin.take().expect("stdin");
+    stdin.write_all(input).expect("write stdin");
+    drop(stdin);
+    child.wait_with_output().expect("spinscope ends")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn json(o: &Output) -> Value {
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", stdout(o)))
+}
+
+fn jsonl(o: &Output) -> Vec<Value> {
+    stdout(o)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad line {l}: {e}")))
+        .collect()
+}
+
+fn temp_file(dir: &tempfile::TempDir, name: &str, bytes: &[u8]) -> PathBuf {
+    let path = dir.path().join(name);
+    std::fs::write(&path, bytes).expect("write fixture");
+    path
+}
+
+/// Every finding's texts equal the document text sliced by code points.
+fn assert_offsets(report: &Value, text: &str) {
+    let chars: Vec<char> = text.chars().collect();
+    let slice = |v: &Value| -> Option<String> {
+        let s = v.get("start")?.as_u64()? as usize;
+        let e = v.get("end")?.as_u64()? as usize;
+        Some(chars.get(s..e)?.iter().collect())
+    };
+    for f in report["findings"].as_array().expect("findings") {
+        assert_eq!(f["text"].as_str(), slice(f).as_deref(), "finding {f}");
+        for part in ["source", "cue"] {
+            if f[part].is_object() {
+                assert_eq!(
+                    f[part]["text"].as_str(),
+                    slice(&f[part]).as_deref(),
+                    "{part} of {f}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn json_report_follows_the_schema() {
+    let path = example("en-state-media.txt");
+    let out = run(&["analyze", "--format", "json", "--include-text", &path]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report = json(&out);
+    assert_eq!(report["schema"], "spinscope/report@1");
+    let doc = &report["document"];
+    assert_eq!(doc["id"], "en-state-media");
+    assert_eq!(doc["source"], path.as_str());
+    assert_eq!(doc["lang"], "en");
+    for key in ["title", "published", "outlet"] {
+        assert!(doc.get(key).is_some_and(Value::is_null), "{key}");
+    }
+    let text = std::fs::read_to_string(&path).expect("example");
+    assert_eq!(doc["text"].as_str(), Some(text.as_str()));
+    assert_eq!(doc["chars"].as_u64(), Some(text.chars().count() as u64));
+    let summary = &report["summary"];
+    for key in [
+        "techniques",
+        "techniques_per_1k_words",
+        "attributions",
+        "anonymous_share",
+        "scare_quotes",
+        "claims",
+    ] {
+        assert!(summary.get(key).is_some(), "summary.{key}");
+    }
+    assert_offsets(&report, &text);
+}
+
+#[test]
+fn text_is_left_out_unless_asked_for() {
+    let out = run(&["analyze", "--format", "json", &example("zh-simplified.txt")]);
+    let report = json(&out);
+    assert!(report["document"].get("text").is_none());
+    assert_eq!(report["document"]["lang"], "zh");
+}
+
+#[test]
+fn mixed_page_reports_both_languages() {
+    let out = run(&[
+        "analyze",
+        "--format",
+        "json",
+        &example("mixed-en-zh-hant.txt"),
+    ]);
+    assert!(out.status.success());
+    let langs = &json(&out)["document"]["langs"];
+    let en = langs["en"].as_f64().unwrap_or(0.0);
+    let zh = langs["zh"].as_f64().unwrap_or(0.0);
+    assert!(en > 0.3 && zh > 0.2, "{langs}");
+    assert!((en + zh - 1.0).abs() < 0.01, "{langs}");
+}
+
+#[test]
+fn several_documents_default_to_jsonl_when_piped() {
+    let out = run(&[
+        "analyze",
+        &example("en-state-media.txt"),
+        &example("zh-simplified.txt"),
+    ]);
+    assert!(out.status.success());
+    let reports = jsonl(&out);
+    assert_eq!(reports.len(), 2);
+    assert_eq!(reports[1]["document"]["id"], "zh-simplified");
+}
+
+#[test]
+fn json_format_gives_an_array_for_several() {
+    let out = run(&[
+        "analyze",
+        "--format",
+        "json",
+        &example("en-state-media.txt"),
+        &example("zh-simplified.txt"),
+    ]);
+    let all = json(&out);
+    assert_eq!(all.as_array().map(Vec::len), Some(2));
+}
+
+#[test]
+fn table_and_ptc_formats() {
+    let out = run(&[
+        "analyze",
+        "--format",
+        "table",
+        &example("en-state-media.txt"),
+    ]);
+    assert!(out.status.success());
+    let table = stdout(&out);
+    assert!(table.contains("en-state-media"), "{table}");
+    assert!(table.contains("sourcing"), "{table}");
+    let out = run(&["analyze", "--format", "ptc", &example("en-state-media.txt")]);
+    assert!(out.status.success());
+    for line in stdout(&out).lines() {
+        assert_eq!(line.split('\t').count(), 4, "{line}");
+    }
+}
+
+#[test]
+fn jsonl_input_with_a_bad_line_still_reports_the_others() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let feed = temp_file(
+        &dir,
+        "feed.jsonl",
+        concat!(
+            "{\"id\": \"one\", \"text\": \"Analysts said the plan failed.\", \"outlet\": \"Daily\"}\n",
+            "{\"id\": \"two\", \"text\": oops}\n",
+            "{\"id\": \"three\", \"text\": \"外交部发言人表示反对。\", \"title\": \"标题\"}\n",
+        )
+        .as_bytes(),
+    );
+    let out = run(&["analyze", "--format", "jsonl", &feed.to_string_lossy()]);
+    assert_eq!(out.status.code(), Some(1));
+    let reports = jsonl(&out);
+    let ids: Vec<&str> = reports
+        .iter()
+        .filter_map(|r| r["document"]["id"].as_str())
+        .collect();
+    assert_eq!(ids, vec!["one", "three"]);
+    assert_eq!(reports[0]["document"]["outlet"], "Daily");
+    assert_eq!(reports[1]["document"]["title"], "标题");
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("feed.jsonl:2:"), "{err}");
+}
+
+#[test]
+fn stdin_is_read_with_dash() {
+    let out = run_stdin(
+        &["analyze", "--format", "json", "-"],
+        "Sources said so.".as_bytes(),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report = json(&out);
+    assert_eq!(report["document"]["source"], "-");
+    assert_eq!(report["document"]["chars"], 16);
+}
+
+#[test]
+fn missing_file_and_directory_fail_but_good_files_are_reported() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let missing = dir.path().join("missing.txt");
+    let out = run(&[
+        "analyze",
+        "--format",
+        "jsonl",
+        &missing.to_string_lossy(),
+        &example("en-state-media.txt"),
+        &dir.path().to_string_lossy(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(jsonl(&out).len(), 1);
+    let err = stderr(&out);
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 2, "{err}");
+    assert!(
+        lines[0].contains("missing.txt") && lines[0].contains("no such file"),
+        "{err}"
+    );
+    assert!(lines[1].contains("is a directory"), "{err}");
+    assert!(!err.contains("panicked"));
+}
+
+#[test]
+fn unreadable_file_fails_with_its_name() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = temp_file(&dir, "plain.txt", b"text");
+    // A path through a file is unreadable for root too.
+    let through = file.join("child.txt");
+    let out = run(&["analyze", &through.to_string_lossy()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("child.txt") && err.contains("not a directory"),
+        "{err}"
+    );
+    // A file whose read fails part-way (EIO) on Linux.
+    if Path::new("/proc/self/mem").exists() {
+        let out = run(&["analyze", "/proc/self/mem"]);
+        assert_eq!(out.status.code(), Some(1));
+        assert!(stderr(&out).contains("/proc/self/mem"), "{}", stderr(&out));
+    }
+}
+
+#[test]
+fn binary_file_is_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bin_file = temp_file(
+        &dir,
+        "photo.jpg",
+        b"\xFF\xD8\xFF\xE0\x00\x10JFIF\x00\x01\x01\x00",
+    );
+    let out = run(&["analyze", &bin_file.to_string_lossy()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert_eq!(
+        err.trim(),
+        format!("spinscope: {}: binary, not text", bin_file.display())
+    );
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn invalid_utf8_warns_once_and_goes_on() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = temp_file(
+        &dir,
+        "latin1.txt",
+        b"Caf\xe9 owners said \xabno\xbb. Na\xefve.",
+    );
+    let out = run(&["analyze", "--format", "json", &file.to_string_lossy()]);
+    assert!(out.status.success());
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("latin1.txt") && err.contains("invalid UTF-8"),
+        "{err}"
+    );
+    assert_eq!(json(&out)["document"]["chars"], 29);
+}
+
+#[test]
+fn empty_file_gives_a_valid_empty_report() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = temp_file(&dir, "empty.txt", b"");
+    let out = run(&["analyze", "--format", "json", &file.to_string_lossy()]);
+    assert!(out.status.success());
+    let report = json(&out);
+    assert_eq!(report["document"]["chars"], 0);
+    assert_eq!(report["document"]["lang"], "und");
+    assert_eq!(report["findings"].as_array().map(Vec::len), Some(0));
+}
+
+#[test]
+fn a_50_mb_single_line_is_analysed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let unit = "Officials said the “plan” failed, sources told reporters; 官员表示反对， ";
+    let line = unit.repeat(50 * 1024 * 1024 / unit.len());
+    let file = temp_file(&dir, "long.txt", line.as_bytes());
+    let out = run(&["analyze", "--format", "json", &file.to_string_lossy()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        json(&out)["document"]["chars"].as_u64(),
+        Some(line.chars().count() as u64)
+    );
+}
+
+#[test]
+fn help_has_examples_and_usage_errors_exit_2() {
+    let out = run(&["analyze", "--help"]);
+    assert!(out.status.success());
+    assert!(stdout(&out).contains("Examples:"));
+    let out = run(&["analyze"]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = run(&["analyze", "--format", "xml", "x.txt"]);
+    assert_eq!(out.status.code(), Some(2));
+}

@@ -1,0 +1,51 @@
+//! The one error type of the engine. Every message names the input it is about.
+
+use std::io;
+
+/// What went wrong with one input (a file, stdin, or one record of a JSONL file).
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{path}: {}", describe_io(.source))]
+    Io { path: String, source: io::Error },
+    #[error("{path}: is a directory")]
+    Directory { path: String },
+    #[error("{path}: binary, not text")]
+    Binary { path: String },
+    /// One bad line of a JSONL file; the other lines are still read.
+    #[error("{path}:{line}: {message}")]
+    Record {
+        path: String,
+        line: usize,
+        message: String,
+    },
+    #[error("{path}: {kind} input is not supported by this build yet")]
+    Unsupported { path: String, kind: &'static str },
+}
+
+impl Error {
+    pub fn io(path: &str, source: io::Error) -> Self {
+        Error::Io {
+            path: path.to_string(),
+            source,
+        }
+    }
+}
+
+/// A short, lower-case reason without Rust's "(os error N)" suffix.
+fn describe_io(e: &io::Error) -> String {
+    match e.kind() {
+        io::ErrorKind::NotFound => "no such file".into(),
+        io::ErrorKind::PermissionDenied => "permission denied".into(),
+        io::ErrorKind::IsADirectory => "is a directory".into(),
+        _ => {
+            let s = e.to_string();
+            let s = s.find(" (os error").map_or(s.as_str(), |i| &s[..i]);
+            let mut chars = s.chars();
+            chars.next().map_or(String::new(), |first| {
+                first.to_lowercase().chain(chars).collect()
+            })
+        }
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

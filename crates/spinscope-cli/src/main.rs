@@ -1,5 +1,6 @@
 //! The `spinscope` binary: argument parsing and wiring; the work happens in the library crates.
 
+mod eval;
 mod output;
 
 use std::io::{self, IsTerminal, Write};
@@ -38,6 +39,9 @@ enum Command {
     /// Analyse documents: plain text, JSONL (one {"id", "text", ...} object per line), or stdin.
     #[command(after_help = EXAMPLES)]
     Analyze(AnalyzeArgs),
+    /// Score spinscope on a public benchmark layout.
+    #[command(subcommand)]
+    Eval(eval::EvalCommand),
 }
 
 #[derive(clap::Args, Debug)]
@@ -74,6 +78,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Analyze(args) => analyze(args),
+        Command::Eval(cmd) => eval::run(cmd),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,

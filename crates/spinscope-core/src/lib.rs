@@ -10,6 +10,7 @@
 pub mod analyze;
 pub mod doc;
 pub mod error;
+pub mod eval;
 pub mod ingest;
 pub mod report;
 pub mod text;

@@ -1,6 +1,10 @@
 //! The analysers. Each is a plain function over the segmented text that appends findings with
 //! byte offsets; the report converts them.
 
+pub mod attribution;
+pub mod lexicon;
+pub mod scare_quotes;
+
 use crate::doc::Document;
 use crate::report::{Finding, Report};
 use crate::text::TextView;
@@ -20,6 +24,10 @@ pub fn analyze(doc: &Document, options: &Options) -> Report {
 }
 
 /// Every analyser's findings for one document, byte offsets.
-pub fn find(_doc: &Document, _view: &TextView<'_>) -> Vec<Finding> {
-    Vec::new()
+pub fn find(doc: &Document, view: &TextView<'_>) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    let attributions = attribution::find(doc, view);
+    scare_quotes::find(view, &attributions, &mut findings);
+    findings.extend(attributions.into_iter().map(|a| a.into_finding(view)));
+    findings
 }

@@ -49,9 +49,15 @@ pub fn pair_quotes(text: &str, paragraph: Span, out: &mut Vec<Quote>) {
     let mut stack: Vec<(QuoteStyle, usize, usize)> = Vec::new();
     let mut prev: Option<char> = None;
     let mut iter = s.char_indices().peekable();
-    while let Some((i, c)) = iter.next() {
+    while let Some((i, mut c)) = iter.next() {
+        let mut len = c.len_utf8();
+        // Two apostrophes are a double quotation mark (''like this'' in older wire copy).
+        if c == '\'' && iter.peek().is_some_and(|&(_, n)| n == '\'') {
+            iter.next();
+            c = '"';
+            len = 2;
+        }
         let next = iter.peek().map(|&(_, n)| n);
-        let len = c.len_utf8();
         let action = classify(c, prev, next, &stack);
         match action {
             Mark::Open(style) => stack.push((style, i, len)),
@@ -238,6 +244,13 @@ mod tests {
             vec![("The issue is serious,", true), ("stronger", true)]
         );
         assert_eq!(quotes("China’s “plan”"), vec![("plan", true)]);
+        assert_eq!(
+            quotes("''Family values people'' are ''not out to bash gays,'' he said."),
+            vec![
+                ("Family values people", true),
+                ("not out to bash gays,", true)
+            ]
+        );
     }
 
     #[test]

@@ -1,0 +1,806 @@
+//! English attribution rules over word tokens.
+//!
+//! Patterns: SOURCE CUE [receiver] [that] CONTENT ("X told reporters that…"); CONTENT, SOURCE CUE
+//! and CONTENT, CUE SOURCE ("“…,” said Wang"); "according to SOURCE"; headline and interview
+//! colons ("Prof. Bernard Lai: US just want…", "GT: …"); "The Global Times has learned from
+//! sources that…".
+
+use std::sync::OnceLock;
+
+use super::{Attribution, Outlet};
+use crate::analyze::lexicon::{self, Sections};
+use crate::doc::Span;
+use crate::report::SourceType;
+use crate::text::{TextView, Token, TokenKind};
+
+const VERBS: &str = include_str!("../../../data/en/reporting_verbs.txt");
+const SOURCES: &str = include_str!("../../../data/en/sources.txt");
+
+struct Lexicon {
+    verbs: std::collections::HashSet<String>,
+    sources: Sections,
+}
+
+fn lexicon() -> &'static Lexicon {
+    static LEX: OnceLock<Lexicon> = OnceLock::new();
+    LEX.get_or_init(|| Lexicon {
+        verbs: lexicon::words(VERBS),
+        sources: Sections::parse(SOURCES),
+    })
+}
+
+/// Cue verbs whose object is the person told ("told reporters that…").
+const TELL: [&str; 9] = [
+    "told", "tells", "tell", "telling", "informed", "inform", "asked", "asks", "ask",
+];
+/// Cue verbs by which the outlet itself learns or finds something.
+const FIND: [&str; 9] = [
+    "learned", "learnt", "learn", "found", "find", "show", "shows", "showed", "learns",
+];
+/// Cue forms that are nouns after a determiner ("the report", "a claim").
+const NOUNLIKE: [&str; 16] = [
+    "report", "reports", "claim", "claims", "note", "notes", "post", "question", "comment",
+    "charge", "state", "states", "show", "shows", "counter", "call",
+];
+
+/// The sentence being read: its tokens and their text.
+struct Ctx<'a, 'v> {
+    view: &'a TextView<'v>,
+    toks: &'a [Token],
+    span: Span,
+    paragraph: usize,
+    outlet: &'a Outlet,
+    lex: &'static Lexicon,
+}
+
+pub(super) fn sentence(view: &TextView<'_>, i: usize, outlet: &Outlet, out: &mut Vec<Attribution>) {
+    let s = &view.sentences[i];
+    let ctx = Ctx {
+        view,
+        toks: view.sentence_tokens(s),
+        span: s.span,
+        paragraph: s.paragraph,
+        outlet,
+        lex: lexicon(),
+    };
+    if ctx.toks.is_empty() {
+        return;
+    }
+    if let Some(a) = ctx.colon() {
+        out.push(a);
+        return;
+    }
+    let mut claimed = 0usize;
+    for k in 0..ctx.toks.len() {
+        if ctx.toks[k].span.start < claimed {
+            continue;
+        }
+        if let Some(a) = ctx.at_cue(k) {
+            claimed = a.content.end.max(a.source.end);
+            out.push(a);
+        }
+    }
+}
+
+impl Ctx<'_, '_> {
+    fn text(&self) -> &str {
+        self.view.text
+    }
+
+    fn word(&self, k: usize) -> &str {
+        self.toks
+            .get(k)
+            .map_or("", |t| t.span.slice(self.view.text))
+    }
+
+    fn lower(&self, k: usize) -> String {
+        self.word(k).to_lowercase().replace('’', "'")
+    }
+
+    fn is_word(&self, k: usize) -> bool {
+        self.toks
+            .get(k)
+            .is_some_and(|t| matches!(t.kind, TokenKind::Word | TokenKind::Han))
+    }
+
+    fn punct(&self, k: usize) -> Option<char> {
+        let t = self.toks.get(k)?;
+        if t.kind != TokenKind::Punct {
+            return None;
+        }
+        t.span.slice(self.view.text).chars().next()
+    }
+
+    fn capitalised(&self, k: usize) -> bool {
+        self.word(k).chars().next().is_some_and(char::is_uppercase)
+    }
+
+    fn has(&self, section: &str, k: usize) -> bool {
+        self.lex.sources.has(section, &self.lower(k))
+    }
+
+    /// Whether token `k` lies inside a quotation (then a "said" in it is quoted speech).
+    fn quoted(&self, k: usize) -> bool {
+        let Some(t) = self.toks.get(k) else {
+            return false;
+        };
+        self.view
+            .quotes
+            .iter()
+            .any(|q| q.depth == 0 && q.closed && q.content.contains(&t.span))
+    }
+
+    fn span_of(&self, from: usize, to: usize) -> Span {
+        Span::new(self.toks[from].span.start, self.toks[to - 1].span.end)
+    }
+
+    /// "Prof. Bernard Lai: US just want…", "GT: …", "Hammond: …" at the start of a sentence.
+    fn colon(&self) -> Option<Attribution> {
+        let c = (1..self.toks.len().min(9)).find(|&k| self.punct(k) == Some(':'))?;
+        let words: Vec<usize> = (0..c).filter(|&k| self.is_word(k)).collect();
+        if words.is_empty() || words.len() > 6 {
+            return None;
+        }
+        let label = (0..c).map(|k| self.lower(k)).collect::<Vec<_>>().join(" ");
+        if self.lex.sources.has("label", label.trim()) {
+            return None;
+        }
+        let name_like = words
+            .iter()
+            .all(|&k| self.capitalised(k) || self.has("determiner", k) || self.has("role", k))
+            && words.iter().any(|&k| self.capitalised(k));
+        let has_verb = words
+            .iter()
+            .any(|&k| self.lex.verbs.contains(&self.lower(k)));
+        if !name_like || has_verb || c + 2 >= self.toks.len() {
+            return None;
+        }
+        let source = self.span_of(0, c);
+        let content = self.content_from(self.toks[c + 1].span.start)?;
+        let (kind, descriptor) = self.classify(0, c);
+        Some(self.build(
+            source,
+            kind,
+            descriptor,
+            Some(self.toks[c].span),
+            content,
+            false,
+            "headline colon",
+        ))
+    }
+
+    /// An attribution whose cue is token `k`, if the rules find a source and a content.
+    fn at_cue(&self, k: usize) -> Option<Attribution> {
+        let w = self.lower(k);
+        if self.quoted(k) {
+            return None;
+        }
+        if w == "according" {
+            return (self.lower(k + 1) == "to")
+                .then(|| self.according(k))
+                .flatten();
+        }
+        if !self.lex.verbs.contains(&w) || !self.word(k).starts_with(|c: char| c.is_lowercase()) {
+            return None;
+        }
+        let next = self.lower(k + 1);
+        let prev = if k > 0 {
+            self.lower(k - 1)
+        } else {
+            String::new()
+        };
+        if prev == "to"
+            || (NOUNLIKE.contains(&w.as_str()) && self.has("determiner", k.wrapping_sub(1)))
+        {
+            return None;
+        }
+        let mut cue_end = k + 1;
+        match w.as_str() {
+            "point" | "points" | "pointed" => {
+                if next != "out" {
+                    return None;
+                }
+                cue_end = k + 2;
+            }
+            "called" | "call" | "calls" | "calling" => {
+                let quote_soon = (k + 1..(k + 6).min(self.toks.len()))
+                    .any(|j| matches!(self.punct(j), Some('“' | '"' | '‘')));
+                if !quote_soon {
+                    return None;
+                }
+            }
+            "continued" | "continue" | "continues"
+                if !(matches!(self.punct(k + 1), Some(',' | ':' | '“' | '"' | '.'))
+                    || k + 1 >= self.toks.len()) =>
+            {
+                return None;
+            }
+            _ if FIND.contains(&w.as_str()) && next != "that" && next != "from" => {
+                return None;
+            }
+            _ => {}
+        }
+        // "added:" and "said of" keep the colon or "of" in the cue.
+        if matches!(self.punct(cue_end), Some(':')) || self.lower(cue_end) == "of" {
+            cue_end += 1;
+        }
+        // "has also said": auxiliaries between source and verb belong to the cue.
+        let mut cue_start = k;
+        while cue_start > 0 && self.has("auxiliary", cue_start - 1) && k - cue_start < 3 {
+            cue_start -= 1;
+        }
+        let cue = self.span_of(cue_start, cue_end);
+
+        if let Some((s_from, s_to)) = self.np_before(cue_start) {
+            let mut source = self.span_of(s_from, s_to);
+            let (mut kind, mut descriptor) = self.classify(s_from, s_to);
+            let mut self_citation = kind == SourceType::SelfOutlet;
+            let mut after = cue_end;
+            // "The Global Times has learned from sources that…"
+            if FIND.contains(&w.as_str()) && self.lower(cue_end) == "from" {
+                if let Some((f_from, f_to)) = self.np_after(cue_end + 1) {
+                    self_citation = kind == SourceType::SelfOutlet;
+                    source = self.span_of(f_from, f_to);
+                    (kind, descriptor) = self.classify(f_from, f_to);
+                    after = f_to;
+                }
+            }
+            let (_, receiver) = self.receiver(after, &w);
+            if receiver.is_some_and(|r| self.outlet.is_self(r.slice(self.text()))) {
+                self_citation = true;
+            }
+            if let Some((content, _)) = self.content_after(after, &w) {
+                return Some(self.build(
+                    source,
+                    kind,
+                    descriptor,
+                    Some(cue),
+                    content,
+                    self_citation,
+                    "source-cue-content",
+                ));
+            }
+            let content = self.content_before(s_from)?;
+            let content = self.split_quote(content, cue_end);
+            return Some(self.build(
+                source,
+                kind,
+                descriptor,
+                Some(cue),
+                content,
+                self_citation,
+                "content-source-cue",
+            ));
+        }
+        // "Trump visited Orlando and said…", "…, adding that…": the sentence's subject speaks.
+        let coordinated = cue_start > 0
+            && (matches!(self.lower(cue_start - 1).as_str(), "and" | "but")
+                || (self.punct(cue_start - 1) == Some(',') && w.ends_with("ing")));
+        if coordinated {
+            if let Some((s_from, s_to)) = self.np_after(0).filter(|&(_, to)| to < cue_start) {
+                let (kind, descriptor) = self.classify(s_from, s_to);
+                if let Some((content, _)) = self.content_after(cue_end, &w) {
+                    return Some(self.build(
+                        self.span_of(s_from, s_to),
+                        kind,
+                        descriptor,
+                        Some(cue),
+                        content,
+                        kind == SourceType::SelfOutlet,
+                        "subject-and-cue",
+                    ));
+                }
+            }
+        }
+        // "“…,” said Wang Wenbin." — the cue comes first, the source after it.
+        let content = self.content_before(cue_start)?;
+        let (s_from, s_to) = self.np_after(cue_end)?;
+        let content = self.split_quote(content, s_to);
+        let (kind, descriptor) = self.classify(s_from, s_to);
+        let self_citation = kind == SourceType::SelfOutlet;
+        Some(self.build(
+            self.span_of(s_from, s_to),
+            kind,
+            descriptor,
+            Some(cue),
+            content,
+            self_citation,
+            "content-cue-source",
+        ))
+    }
+
+    /// "According to X, …" and "…, according to X."
+    fn according(&self, k: usize) -> Option<Attribution> {
+        let (s_from, s_to) = self.np_after(k + 2)?;
+        let (kind, descriptor) = self.classify(s_from, s_to);
+        let cue = self.span_of(k, k + 2);
+        let content = if k > 0 && self.punct(k - 1) == Some(',') {
+            let end = self.toks[k - 1].span.start;
+            super::trim_punct(self.text(), Span::new(self.span.start, end))
+        } else {
+            let comma = (s_to..self.toks.len()).find(|&j| self.punct(j) == Some(','))?;
+            self.content_from(self.toks.get(comma + 1)?.span.start)?
+        };
+        if content.is_empty() {
+            return None;
+        }
+        let self_citation = kind == SourceType::SelfOutlet;
+        Some(self.build(
+            self.span_of(s_from, s_to),
+            kind,
+            descriptor,
+            Some(cue),
+            content,
+            self_citation,
+            "according-to",
+        ))
+    }
+
+    /// The source phrase ending just before token `end` (exclusive), walking back.
+    fn np_before(&self, end: usize) -> Option<(usize, usize)> {
+        if end == 0 {
+            return None;
+        }
+        // "Trump, who said…": the relative pronoun is the source.
+        if self.lower(end - 1) == "who" {
+            return Some((end - 1, end));
+        }
+        // "Li Haidong, a professor at …, told": a name and its apposition.
+        if self.punct(end - 1) == Some(',') {
+            let open = (end.saturating_sub(16)..end - 1)
+                .rev()
+                .find(|&j| self.punct(j) == Some(','))?;
+            let (from, _) = self.np_walk(open)?;
+            let words: Vec<usize> = (open + 1..end - 1).filter(|&j| self.is_word(j)).collect();
+            // ", however," and ", too," are asides, not appositions.
+            let aside = words.len() == 1
+                && (self.lower(words[0]).ends_with("ly")
+                    || matches!(
+                        self.lower(words[0]).as_str(),
+                        "however"
+                            | "meanwhile"
+                            | "too"
+                            | "though"
+                            | "also"
+                            | "instead"
+                            | "moreover"
+                    ));
+            if aside {
+                return Some((from, open));
+            }
+            // The comma closing the apposition belongs to the source, as PolNeAR marks it.
+            return (!words.is_empty()).then_some((from, end));
+        }
+        // "an expert who asked not to be named told": keep the relative clause.
+        if let Some(who) = (end.saturating_sub(10)..end)
+            .rev()
+            .find(|&j| self.lower(j) == "who")
+        {
+            let clause_clean = (who + 1..end).all(|j| self.is_word(j));
+            if clause_clean && who > 0 {
+                if let Some((from, _)) = self.np_walk(who) {
+                    return Some((from, end));
+                }
+            }
+        }
+        self.np_walk(end)
+    }
+
+    /// Walks back from `end` over words that can belong to a noun phrase.
+    fn np_walk(&self, end: usize) -> Option<(usize, usize)> {
+        let mut from = end;
+        let mut k = end;
+        while k > 0 && end - k < 12 {
+            let j = k - 1;
+            if let Some(p) = self.punct(j) {
+                // "Mr." "Dr." and initials keep going.
+                let abbrev =
+                    p == '.' && j > 0 && self.capitalised(j - 1) && self.word(j - 1).len() <= 4;
+                if abbrev || matches!(p, '-' | '&' | '\'' | '’') {
+                    k = j;
+                    continue;
+                }
+                break;
+            }
+            if !self.is_word(j) {
+                break;
+            }
+            // "sources close to the matter", "people familiar with the talks"
+            let linked = j > 0
+                && matches!(
+                    self.lower(j - 1).as_str(),
+                    "close"
+                        | "closest"
+                        | "familiar"
+                        | "linked"
+                        | "near"
+                        | "related"
+                        | "briefed"
+                        | "according"
+                );
+            if linked {
+                from = j;
+                k = j;
+                continue;
+            }
+            if self.has("function", j)
+                || self.has("time", j)
+                || self.lex.verbs.contains(&self.lower(j))
+            {
+                break;
+            }
+            if self.has("preposition", j) {
+                // "the head of the ministry" keeps "of"-like links; "In 2015" or ", at …" ends.
+                let starts_clause = j == 0 || self.punct(j - 1).is_some() || from == end;
+                if starts_clause {
+                    break;
+                }
+            }
+            from = j;
+            k = j;
+        }
+        // Leading prepositions left over from a clause start are not the source.
+        while from < end && self.has("preposition", from) {
+            from += 1;
+        }
+        (from < end && (from..end).any(|j| self.is_word(j))).then_some((from, end))
+    }
+
+    /// The source phrase starting at token `from`, walking forward ("said Wang Wenbin, …").
+    fn np_after(&self, from: usize) -> Option<(usize, usize)> {
+        let mut to = from;
+        while to < self.toks.len() && to - from < 10 {
+            if let Some(p) = self.punct(to) {
+                let abbrev = p == '.'
+                    && to > from
+                    && self.capitalised(to - 1)
+                    && self.word(to - 1).len() <= 3
+                    && to + 1 < self.toks.len();
+                if abbrev || matches!(p, '-' | '&' | '\'' | '’') {
+                    to += 1;
+                    continue;
+                }
+                break;
+            }
+            if to > from
+                && (self.has("function", to) || self.has("time", to) || self.lower(to) == "that")
+            {
+                break;
+            }
+            if to > from
+                && self.has("preposition", to)
+                && !self.capitalised(to + 1)
+                && self.lower(to) != "of"
+            {
+                break;
+            }
+            if self.lex.verbs.contains(&self.lower(to)) && !self.capitalised(to) {
+                break;
+            }
+            to += 1;
+        }
+        let first_ok = self.capitalised(from)
+            || self.has("determiner", from)
+            || self.has("anonymous", from)
+            || self.has("vague_group", from)
+            || self.has("qualifier", from)
+            || self.has("pronoun", from);
+        if !(to > from && first_ok) {
+            return None;
+        }
+        // "said Gene B. Sperling, a former adviser to …": the apposition runs to the next comma
+        // (kept) or the end of the sentence.
+        if self.punct(to) == Some(',')
+            && (self.has("determiner", to + 1)
+                || self.has("role", to + 1)
+                || self.capitalised(to + 1))
+        {
+            let mut j = to + 1;
+            while j < self.toks.len() {
+                match self.punct(j) {
+                    Some(',') => return Some((from, j + 1)),
+                    Some('.') if j + 1 == self.toks.len() => break,
+                    Some('.' | '-' | '\'' | '’') | None => j += 1,
+                    Some(_) => break,
+                }
+            }
+            return Some((from, j));
+        }
+        Some((from, to))
+    }
+
+    /// The content after the cue (and after the person told), to the end of the sentence.
+    fn content_after(&self, after: usize, verb: &str) -> Option<(Span, Option<Span>)> {
+        let n = self.toks.len();
+        let (k, receiver) = self.receiver(after, verb);
+        // Skip "on Wednesday", "in a statement", "at a press conference" up to "that", a comma
+        // or colon, or a quotation.
+        let mut start = self.toks.get(k)?.span.start;
+        for j in k..n.min(k + 14) {
+            if self.lower(j) == "that" {
+                start = self.toks[j].span.start;
+                break;
+            }
+            match self.punct(j) {
+                Some(',' | ':') => {
+                    let next = self.toks.get(j + 1)?;
+                    start = next.span.start;
+                    break;
+                }
+                Some('“' | '"' | '‘' | '「') => {
+                    start = self.toks[j].span.start;
+                    break;
+                }
+                Some(_) => break,
+                None => {}
+            }
+            let adverbial = self.has("preposition", j)
+                || self.has("time", j)
+                || self.has("determiner", j)
+                || self.capitalised(j)
+                || self.has("receiver", j)
+                || matches!(
+                    self.lower(j).as_str(),
+                    "statement"
+                        | "interview"
+                        | "conference"
+                        | "press"
+                        | "briefing"
+                        | "rally"
+                        | "speech"
+                        | "post"
+                        | "tweet"
+                        | "email"
+                        | "letter"
+                        | "routine"
+                        | "news"
+                        | "television"
+                );
+            if !adverbial {
+                break;
+            }
+        }
+        let content = self.content_from(start)?;
+        // Nothing but "on Tuesday." after the cue: the content must come before the source.
+        let words = self.toks[k..]
+            .iter()
+            .filter(|t| t.span.start >= content.start && t.is_word())
+            .count();
+        let opens_clause = self.word_at(content.start).is_some_and(|w| w == "that")
+            || self.view.text[content.start..].starts_with(['“', '"', '‘']);
+        let trailing_adverbial =
+            (self.has("preposition", k) || self.has("time", k)) && !opens_clause;
+        if words < 2
+            || (trailing_adverbial && start == self.toks[k].span.start && !self.comma_between(k))
+        {
+            return None;
+        }
+        Some((content, receiver))
+    }
+
+    /// The person told, after "told"/"asked": up to "that", punctuation, or a time phrase.
+    /// Returns the token after it and its span.
+    fn receiver(&self, after: usize, verb: &str) -> (usize, Option<Span>) {
+        if !TELL.contains(&verb) {
+            return (after, None);
+        }
+        let n = self.toks.len();
+        let mut k = after;
+        while k < n && k - after < 8 {
+            let stop = self.lower(k) == "that"
+                || self
+                    .punct(k)
+                    .is_some_and(|p| !matches!(p, '.' | '\'' | '’' | '-'))
+                || (k > after
+                    && (self.has("preposition", k) || self.has("time", k))
+                    && !self.capitalised(k));
+            if stop {
+                break;
+            }
+            k += 1;
+        }
+        (k, (k > after).then(|| self.span_of(after, k)))
+    }
+
+    fn word_at(&self, byte: usize) -> Option<String> {
+        self.toks
+            .iter()
+            .find(|t| t.span.start == byte)
+            .map(|t| t.span.slice(self.view.text).to_lowercase())
+    }
+
+    fn comma_between(&self, k: usize) -> bool {
+        (k..self.toks.len()).any(|j| self.punct(j) == Some(','))
+    }
+
+    fn content_from(&self, start: usize) -> Option<Span> {
+        super::content_from(self.view, self.span, start)
+    }
+
+    /// “A,” Wang said, “B.”: a quotation resumed right after the source and cue joins the first.
+    fn split_quote(&self, content: Span, after: usize) -> Span {
+        if self.punct(after) != Some(',') {
+            return content;
+        }
+        let Some(next) = self.toks.get(after + 1) else {
+            return content;
+        };
+        self.view
+            .quotes
+            .iter()
+            .find(|q| q.depth == 0 && q.span.start == next.span.start)
+            .map_or(content, |q| content.cover(&q.span))
+    }
+
+    /// The content before the source: the quotation ending just before it, or the clause up to
+    /// the comma ("The plan failed, he said").
+    fn content_before(&self, source_start: usize) -> Option<Span> {
+        let at = self.toks.get(source_start)?.span.start;
+        let before = self.view.text[..at].trim_end();
+        // The quotation may be the sentence before: `…border?" Li asked.`
+        let first = source_start == 0;
+        if let Some(q) = self.view.quotes.iter().find(|q| {
+            q.depth == 0
+                && q.closed
+                && q.span.end == before.len()
+                && (first || q.span.end > self.span.start)
+        }) {
+            return Some(q.span);
+        }
+        let end = self.span.start.max(before.len());
+        if before.ends_with(',') && end > self.span.start + 1 {
+            let span = super::trim_punct(self.text(), Span::new(self.span.start, end - 1));
+            let words = self
+                .toks
+                .iter()
+                .filter(|t| span.contains(&t.span) && t.is_word())
+                .count();
+            return (words >= 2).then_some(span);
+        }
+        None
+    }
+
+    /// What kind of source the tokens `from..to` name, and its descriptor.
+    fn classify(&self, from: usize, to: usize) -> (SourceType, Option<String>) {
+        let text = self.span_of(from, to).slice(self.text());
+        if to - from == 1 && self.has("pronoun", from) {
+            return (SourceType::Pronoun, None);
+        }
+        if self.lower(from) == "who" && to - from == 1 {
+            return (SourceType::Pronoun, None);
+        }
+        // The head phrase before an apposition: "Li Haidong, a professor at …".
+        let comma = (from..to).find(|&j| self.punct(j) == Some(','));
+        let (head_to, appositive) = match comma {
+            Some(c) if c > from => (
+                c,
+                Some(
+                    self.span_of(c + 1, to)
+                        .slice(self.text())
+                        .trim()
+                        .to_string(),
+                ),
+            ),
+            _ => (to, None),
+        };
+        let head_phrase = self.span_of(from, head_to).slice(self.text());
+        if self.outlet.is_self(head_phrase) {
+            return (SourceType::SelfOutlet, None);
+        }
+        let words: Vec<usize> = (from..head_to).filter(|&j| self.is_word(j)).collect();
+        let Some(&head) = words.last() else {
+            return (SourceType::VagueGroup, None);
+        };
+        let qualified = words.iter().any(|&j| self.has("qualifier", j));
+        // A "who" relative clause: the head is the word before "who".
+        let head = words
+            .iter()
+            .position(|&j| self.lower(j) == "who")
+            .and_then(|p| p.checked_sub(1).map(|p| words[p]))
+            .unwrap_or(head);
+        let head_lower = self.lower(head);
+        let familiar = text.to_lowercase().contains("familiar with")
+            || text.contains("anonymity")
+            || text.contains("not to be named");
+        if self.has("vague_group", head)
+            || (qualified && head_lower.ends_with('s') && !self.capitalised(head))
+        {
+            return (SourceType::VagueGroup, None);
+        }
+        if self.has("anonymous", head) || familiar {
+            return (SourceType::Anonymous, None);
+        }
+        let acronym = |j: usize| {
+            let w = self.word(j);
+            w.len() >= 2 && w.chars().all(|c| c.is_ascii_uppercase())
+        };
+        if self.capitalised(head) && !self.has("role", head) {
+            // Only the trailing run of capitalised words is the name: "Chinese Foreign
+            // Ministry spokesperson Wang Wenbin" is a person, "the US State Department" a body.
+            let run_from = words
+                .iter()
+                .rposition(|&j| !self.capitalised(j))
+                .map_or(0, |p| p + 1);
+            let org = words[run_from..].iter().any(|&j| self.has("org", j)) || acronym(head);
+            if org {
+                return (SourceType::NamedOrg, appositive);
+            }
+            // The name is the run of capitalised words at the end; what precedes describes it.
+            let mut name_from = words.len();
+            while name_from > 0 {
+                let j = words[name_from - 1];
+                if self.capitalised(j) && !self.has("role", j) && !self.has("org", j) {
+                    name_from -= 1;
+                } else {
+                    break;
+                }
+            }
+            let descriptor = if name_from > 0 {
+                let d = self
+                    .span_of(from, words[name_from - 1] + 1)
+                    .slice(self.text());
+                let d = d.trim_start_matches(|c: char| !c.is_alphanumeric());
+                Some(strip_determiner(d).to_string())
+            } else {
+                appositive
+            };
+            return (
+                SourceType::NamedPerson,
+                descriptor.filter(|d| !d.is_empty()),
+            );
+        }
+        if self.has("org", head) {
+            return (SourceType::NamedOrg, None);
+        }
+        if self.has("role", head) {
+            return (
+                SourceType::Role,
+                Some(strip_determiner(head_phrase).to_string()),
+            );
+        }
+        if self.has("determiner", from) && !self.has("qualifier", from) {
+            return (SourceType::NamedOrg, None);
+        }
+        (
+            if head_lower.ends_with('s') {
+                SourceType::VagueGroup
+            } else {
+                SourceType::Anonymous
+            },
+            None,
+        )
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn build(
+        &self,
+        source: Span,
+        kind: SourceType,
+        descriptor: Option<String>,
+        cue: Option<Span>,
+        content: Span,
+        self_citation: bool,
+        rule: &'static str,
+    ) -> Attribution {
+        Attribution {
+            source,
+            source_type: kind,
+            descriptor,
+            cue,
+            content,
+            self_citation: self_citation || kind == SourceType::SelfOutlet,
+            resolved_type: None,
+            rule,
+            paragraph: self.paragraph,
+        }
+    }
+}
+
+fn strip_determiner(s: &str) -> &str {
+    for d in ["the ", "The ", "a ", "A ", "an ", "An "] {
+        if let Some(rest) = s.strip_prefix(d) {
+            return rest;
+        }
+    }
+    s
+}

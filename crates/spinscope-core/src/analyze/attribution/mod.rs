@@ -1,0 +1,260 @@
+//! Attribution: who says what, through which cue, and whether the source is named, anonymous,
+//! or the outlet itself. English and Chinese rules share the source model and the resolution of
+//! pronouns ("They also pointed out…") to the previous source.
+
+mod en;
+mod outlet;
+mod zh;
+
+use crate::doc::{Document, Lang, Span};
+use crate::report::{Extent, Finding, QuoteKind, Range, Source, SourceType};
+use crate::text::TextView;
+
+pub use outlet::Outlet;
+
+/// One attribution with byte offsets.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Attribution {
+    pub source: Span,
+    pub source_type: SourceType,
+    pub descriptor: Option<String>,
+    pub cue: Option<Span>,
+    pub content: Span,
+    pub self_citation: bool,
+    /// For a pronoun source: the type of the source it refers to.
+    pub resolved_type: Option<SourceType>,
+    /// Which rule matched, for the finding's `detector`.
+    pub rule: &'static str,
+    pub paragraph: usize,
+}
+
+impl Attribution {
+    /// Anonymous sources, vague groups, and pronouns that refer to either.
+    pub fn anonymous(&self) -> bool {
+        let kind = match self.source_type {
+            SourceType::Pronoun => self.resolved_type.unwrap_or(SourceType::Pronoun),
+            k => k,
+        };
+        matches!(kind, SourceType::Anonymous | SourceType::VagueGroup)
+    }
+
+    /// The whole attributed stretch: source, cue and content.
+    pub fn span(&self) -> Span {
+        let mut span = self.content;
+        // A continuation's source sits in an earlier sentence; the finding covers the quote.
+        if self.rule != "continuation" {
+            span = span.cover(&self.source);
+            if let Some(cue) = self.cue {
+                span = span.cover(&cue);
+            }
+        }
+        span
+    }
+
+    fn quote_kind(&self, view: &TextView<'_>) -> QuoteKind {
+        let inside = |q: &crate::text::Quote| self.content.contains(&q.span) && q.depth == 0;
+        let covering = view
+            .quotes
+            .iter()
+            .any(|q| q.depth == 0 && q.span.contains(&trim_punct(view.text, self.content)));
+        if covering {
+            return QuoteKind::Direct;
+        }
+        if view
+            .quotes
+            .iter()
+            .any(|q| inside(q) && !q.content.is_empty())
+        {
+            QuoteKind::Mixed
+        } else {
+            QuoteKind::Indirect
+        }
+    }
+
+    pub fn into_finding(self, view: &TextView<'_>) -> Finding {
+        let quote = self.quote_kind(view);
+        let anonymous = self.anonymous();
+        let evidence = format!(
+            "{} source “{}”{}{}",
+            self.source_type.as_str(),
+            self.source.slice(view.text),
+            self.cue
+                .map(|c| format!(", cue “{}”", c.slice(view.text)))
+                .unwrap_or_default(),
+            if self.self_citation {
+                ", the outlet cites itself"
+            } else {
+                ""
+            }
+        );
+        Finding::Attribution {
+            extent: Extent::new(self.span()),
+            source: Source {
+                extent: Extent::new(self.source),
+                kind: self.source_type,
+                descriptor: self.descriptor,
+            },
+            cue: self.cue.map(Extent::new),
+            content: Some(Range {
+                start: self.content.start,
+                end: self.content.end,
+            }),
+            quote,
+            anonymous,
+            self_citation: self.self_citation,
+            detector: format!("rules:{}", self.rule),
+            evidence,
+        }
+    }
+}
+
+/// The span without surrounding whitespace and final sentence punctuation.
+fn trim_punct(text: &str, span: Span) -> Span {
+    let s = span.slice(text);
+    let trimmed = s.trim_end_matches(|c: char| c.is_whitespace() || ".,;:。，；：".contains(c));
+    let lead = trimmed.len() - trimmed.trim_start().len();
+    Span::new(span.start + lead, span.start + trimmed.len())
+}
+
+/// From `start` to the end of the sentence, without the final full stop (kept inside a closing
+/// quote), and on through a quotation that goes on past the sentence.
+fn content_from(view: &TextView<'_>, sentence: Span, start: usize) -> Option<Span> {
+    let mut end = sentence.end;
+    let start = start.min(end);
+    let body = &view.text[start..end];
+    let lead = body.len() - body.trim_start().len();
+    let start = start + lead;
+    let body = body.trim_start();
+    // "…, while a source said…": a second attribution starts there.
+    let body = [
+        ", while ",
+        ", whereas ",
+        ", adding ",
+        ", saying ",
+        ", noting ",
+        ", arguing ",
+        ", insisting ",
+        ", warning ",
+        ", claiming ",
+        ", calling ",
+    ]
+    .iter()
+    .filter_map(|m| body.find(m))
+    .min()
+    .map_or(body, |i| &body[..i]);
+    end = start + body.len();
+    if !body.ends_with(['”', '"', '’', '」', '』', '\'']) {
+        let trimmed = body.trim_end_matches(['.', '!', '?', ';', ' ', '。', '！', '？', '；']);
+        end = start + trimmed.len();
+    }
+    if let Some(q) = view
+        .quotes
+        .iter()
+        .find(|q| q.depth == 0 && q.span.start >= start && q.span.start < end && q.span.end > end)
+    {
+        end = q.span.end;
+    }
+    let span = Span::new(start, end);
+    (span.len() > 1).then_some(span)
+}
+
+/// All attributions of a document, in text order.
+pub fn find(doc: &Document, view: &TextView<'_>) -> Vec<Attribution> {
+    let outlet = Outlet::new(doc.outlet.as_deref());
+    let mut out: Vec<Attribution> = Vec::new();
+    for (i, sentence) in view.sentences.iter().enumerate() {
+        let before = out.len();
+        match sentence.lang {
+            Lang::Zh => zh::sentence(view, i, &outlet, &mut out),
+            _ => en::sentence(view, i, &outlet, &mut out),
+        }
+        // A sentence that is one quotation and names no speaker continues the previous one.
+        // It extends that attribution's content, as one source quoted at length is one
+        // attribution (PolNeAR marks it so).
+        if out.len() == before {
+            if let Some(a) = continuation(view, i, &out) {
+                if let Some(prev) = out.last_mut() {
+                    prev.content = prev.content.cover(&a.content);
+                }
+            }
+        }
+    }
+    out.sort_by_key(|a| (a.content.start, a.source.start));
+    // A quotation first read as a continuation and then claimed by "Li asked." keeps the cue.
+    let cued: Vec<Span> = out
+        .iter()
+        .filter(|a| a.cue.is_some())
+        .map(|a| a.content)
+        .collect();
+    out.retain(|a| a.cue.is_some() || !cued.iter().any(|c| c.overlaps(&a.content)));
+    out.dedup_by(|b, a| a.content.overlaps(&b.content) && a.source == b.source);
+    resolve_pronouns(view, &mut out);
+    out
+}
+
+/// A sentence made of one closed quotation, right after an attribution with a direct quote in
+/// the same paragraph: the same speaker goes on.
+fn continuation(view: &TextView<'_>, i: usize, found: &[Attribution]) -> Option<Attribution> {
+    let sentence = &view.sentences[i];
+    let prev = found.last()?;
+    if prev.paragraph != sentence.paragraph || prev.rule == "headline colon" {
+        return None;
+    }
+    let body = trim_punct(view.text, sentence.span);
+    let quote = view
+        .quotes
+        .iter()
+        .find(|q| q.depth == 0 && q.span.start == body.start)?;
+    // The whole sentence is the quote (a closing mark may follow the full stop).
+    if quote.span.end + 4 < body.end {
+        return None;
+    }
+    let prev_is_quote = view
+        .quotes
+        .iter()
+        .any(|q| q.depth == 0 && prev.content.overlaps(&q.span));
+    if !prev_is_quote {
+        return None;
+    }
+    Some(Attribution {
+        content: quote.span.cover(&body).cover(&quote.span),
+        cue: None,
+        rule: "continuation",
+        paragraph: sentence.paragraph,
+        ..prev.clone()
+    })
+}
+
+/// "They also pointed out…": a pronoun source takes the type of the nearest earlier source in
+/// the same or the previous paragraph that it can refer to.
+fn resolve_pronouns(view: &TextView<'_>, found: &mut [Attribution]) {
+    for i in 0..found.len() {
+        if found[i].source_type != SourceType::Pronoun {
+            continue;
+        }
+        let word = found[i].source.slice(view.text).to_lowercase();
+        let plural = matches!(word.as_str(), "they" | "them" | "他们" | "她们");
+        let paragraph = found[i].paragraph;
+        let antecedent = found[..i].iter().rev().find(|a| {
+            a.paragraph + 1 >= paragraph
+                && a.source_type != SourceType::Pronoun
+                && a.source.end <= found[i].source.start
+                && refers(plural, a.source_type, a.source.slice(view.text))
+        });
+        if let Some(a) = antecedent {
+            let (kind, text) = (a.source_type, a.source.slice(view.text).to_string());
+            found[i].resolved_type = Some(kind);
+            found[i].descriptor = Some(format!("refers to {text}"));
+        }
+    }
+}
+
+fn refers(plural: bool, kind: SourceType, text: &str) -> bool {
+    let looks_plural = text.ends_with('s') || text.contains("人士") || text.contains("们");
+    match kind {
+        SourceType::NamedPerson | SourceType::Role => !plural,
+        SourceType::Anonymous | SourceType::VagueGroup => plural == looks_plural || plural,
+        SourceType::NamedOrg | SourceType::SelfOutlet => plural,
+        SourceType::Pronoun => false,
+    }
+}

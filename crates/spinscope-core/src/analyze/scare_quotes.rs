@@ -1,0 +1,126 @@
+//! Scare quotes: short quoted words the writer holds at a distance ("the “report”", 所谓的“人权”),
+//! told apart from quotations of a speaker, from titles, and from quoted speech.
+
+use std::sync::OnceLock;
+
+use super::attribution::Attribution;
+use super::lexicon::Sections;
+use crate::doc::Span;
+use crate::report::{Extent, Finding, SourceType};
+use crate::text::script::is_han;
+use crate::text::{Quote, TextView};
+
+const CUES_EN: &str = include_str!("../../data/en/scare_quote_cues.txt");
+const CUES_ZH: &str = include_str!("../../data/zh/scare_quote_cues.txt");
+
+fn cues() -> &'static (Sections, Sections) {
+    static CUES: OnceLock<(Sections, Sections)> = OnceLock::new();
+    CUES.get_or_init(|| (Sections::parse(CUES_EN), Sections::parse(CUES_ZH)))
+}
+
+const DETERMINERS: [&str; 10] = [
+    "the", "a", "an", "this", "that", "these", "those", "its", "their", "his",
+];
+
+/// The most words a scare quote holds; longer quotations are quoted speech.
+const MAX_WORDS: usize = 4;
+const MAX_HAN: usize = 8;
+
+pub fn find(view: &TextView<'_>, attributions: &[Attribution], out: &mut Vec<Finding>) {
+    for q in view.quotes.iter().filter(|q| q.closed) {
+        if let Some((score, evidence)) = judge(view, q, attributions) {
+            out.push(Finding::ScareQuote {
+                extent: Extent::new(q.span),
+                score,
+                detector: "rules:scare-quote".into(),
+                evidence,
+            });
+        }
+    }
+}
+
+fn judge(view: &TextView<'_>, q: &Quote, attributions: &[Attribution]) -> Option<(f32, String)> {
+    let raw = q.content.slice(view.text);
+    // "threat." at the end of a sentence: the full stop is not part of the phrase.
+    let content = raw
+        .trim()
+        .trim_end_matches(['.', ',', '!', '?', '。', '，']);
+    if content.is_empty()
+        || content.contains([
+            '.', '!', '?', '。', '！', '？', ',', '，', ';', '；', ':', '：',
+        ])
+    {
+        return None;
+    }
+    let words = content.split_whitespace().count();
+    let han = content.chars().filter(|&c| is_han(c)).count();
+    let chinese = han > 0;
+    if (chinese && han > MAX_HAN) || (!chinese && words > MAX_WORDS) {
+        return None;
+    }
+    let (en, zh) = cues();
+    let before_simplified = preceding(&view.simplified, q.span.start, 24);
+    let before = before_simplified.to_lowercase();
+    let last_words: Vec<&str> = before.split_whitespace().rev().take(2).collect();
+    let strong = en
+        .list("strong")
+        .iter()
+        .any(|c| before.trim_end().ends_with(c.as_str()))
+        || zh
+            .list("strong")
+            .iter()
+            .any(|c| before.trim_end().ends_with(c.as_str()));
+    if strong {
+        let cue = before.split_whitespace().last().unwrap_or("").to_string();
+        return Some((0.9, format!("short quotation after “{}”", cue.trim())));
+    }
+    let title_cue = last_words
+        .iter()
+        .any(|w| en.has("title", w.trim_matches(|c: char| !c.is_alphanumeric())))
+        || zh
+            .list("title")
+            .iter()
+            .any(|c| before.trim_end().ends_with(c.as_str()));
+    let capitalised = content
+        .split_whitespace()
+        .filter(|w| w.starts_with(|c: char| c.is_uppercase()))
+        .count();
+    let title_case = !chinese && words >= 2 && capitalised == words;
+    if title_cue || title_case {
+        return None;
+    }
+    let determiner = last_words.first().is_some_and(|w| DETERMINERS.contains(w))
+        && words <= 2
+        && !content.starts_with(|c: char| c.is_uppercase());
+    if determiner {
+        return Some((
+            0.75,
+            format!("“{content}” quoted after a determiner, as a term held at a distance"),
+        ));
+    }
+    // Inside what a named or anonymous source says, a short quotation is that speaker's words.
+    let attributed = attributions
+        .iter()
+        .any(|a| a.content.contains(&q.span) && a.source_type != SourceType::SelfOutlet);
+    let right_after_cue = attributions.iter().any(|a| {
+        a.cue
+            .is_some_and(|c| c.end <= q.span.start && q.span.start - c.end <= 3)
+    });
+    if attributed || right_after_cue {
+        return None;
+    }
+    let score = if chinese { 0.55 } else { 0.6 };
+    Some((
+        score,
+        format!("short quotation “{content}” attributed to nobody"),
+    ))
+}
+
+/// Up to `max` bytes of text before `at`, cut on a character boundary.
+fn preceding(text: &str, at: usize, max: usize) -> &str {
+    let mut from = at.saturating_sub(max);
+    while !text.is_char_boundary(from) {
+        from += 1;
+    }
+    Span::new(from, at).slice(text)
+}

@@ -1,0 +1,5 @@
+//! Scorers for public benchmark layouts, so spinscope's figures compare with published ones.
+
+pub mod brat;
+pub mod polnear;
+pub mod spans;

@@ -47,6 +47,12 @@ impl Outlet {
         }
     }
 
+    /// Whether `mention` is the outlet by its own known name or a phrase any outlet uses for
+    /// itself ("this newspaper", "本报"): safe for any role, including "X reported".
+    pub fn is_known_self(&self, mention: &str) -> bool {
+        self.name.is_some() && self.is_self(mention) || is_self_phrase(&normalise(mention))
+    }
+
     /// Whether `mention` names the outlet that publishes the document.
     ///
     /// With a known outlet: its name, its last word ("the Post" for the South China Morning
@@ -64,7 +70,7 @@ impl Outlet {
             .trim_end_matches(" reporters")
             .trim_end_matches("'s")
             .to_string();
-        if SELF_PHRASES.iter().any(|p| m == *p || m.starts_with(p)) {
+        if is_self_phrase(&m) {
             return true;
         }
         match &self.name {
@@ -79,6 +85,10 @@ impl Outlet {
             }
         }
     }
+}
+
+fn is_self_phrase(m: &str) -> bool {
+    SELF_PHRASES.iter().any(|p| m == *p || m.starts_with(p))
 }
 
 fn normalise(s: &str) -> String {

@@ -92,7 +92,8 @@ pub(super) fn sentence(view: &TextView<'_>, i: usize, outlet: &Outlet, out: &mut
         let clause = clause_start(simp, s.span.start, t.span.start);
         let found = unsourced(view, s, clause, t, lex)
             .or_else(|| according(view, s, toks, k, lex, outlet))
-            .or_else(|| verb(view, s, toks, k, clause, lex, outlet));
+            .or_else(|| verb(view, s, toks, k, clause, lex, outlet))
+            .or_else(|| fused(view, s, t, clause, lex, outlet));
         if let Some(a) = found {
             claimed = a.content.end.max(a.source.end);
             out.push(a);
@@ -135,8 +136,7 @@ fn unsourced(
         .max_by_key(|o| o.len())?;
     let cue = Span::new(clause, clause + opener.len());
     let content = content_from(view, s.span, skip_marks(view, cue.end))?;
-    let kind = if opener.contains("报道") || opener.contains("消息") || opener.contains("观点")
-    {
+    let kind = if opener.starts_with('有') || opener.contains("报道") {
         SourceType::VagueGroup
     } else {
         SourceType::Anonymous
@@ -247,13 +247,22 @@ fn verb(
     if source.is_empty() || chars > 30 {
         return None;
     }
-    let (mut kind, descriptor) = classify(view, source, outlet);
+    let (mut kind, mut descriptor) = classify(view, source, outlet);
+    // "环球时报记者了解到": a publication that learns something is the outlet itself.
+    if is_self_cue && outlet.is_self(source.slice(simp)) {
+        (kind, descriptor) = (SourceType::SelfOutlet, None);
+    }
     if is_self_cue && kind != SourceType::SelfOutlet {
         // "发现" and "注意到" are cues only when the outlet itself finds something.
         return None;
     }
     let mut self_citation = kind == SourceType::SelfOutlet;
-    let mut after = toks[k].span.end;
+    let mut cue = toks[k].span;
+    // jieba cuts "了解到" into "了解" + "到".
+    if toks.get(k + 1).is_some_and(|t| t.span.slice(simp) == "到") {
+        cue = cue.cover(&toks[k + 1].span);
+    }
+    let mut after = cue.end;
     // "告诉环球时报记者：…": the receiver runs to the colon or comma.
     if word == "告诉" || word == "向" {
         let rest = &simp[after..s.span.end];
@@ -274,9 +283,49 @@ fn verb(
         source,
         source_type: kind,
         descriptor,
-        cue: Some(toks[k].span),
+        cue: Some(cue),
         content,
         self_citation,
+        resolved_type: None,
+        rule: "zh source-cue-content",
+        paragraph: s.paragraph,
+    })
+}
+
+/// "外媒称": jieba keeps a source noun and a one-character cue as one word.
+fn fused(
+    view: &TextView<'_>,
+    s: &crate::text::Sentence,
+    t: &Token,
+    clause: usize,
+    lex: &Lexicon,
+    outlet: &Outlet,
+) -> Option<Attribution> {
+    let word = t.span.slice(&view.simplified);
+    let cue = lex
+        .cues
+        .list("verb")
+        .iter()
+        .filter(|c| word.len() > c.len() && word.ends_with(c.as_str()))
+        .max_by_key(|c| c.len())?;
+    let prefix = &word[..word.len() - cue.len()];
+    let known = ["anonymous", "vague_group", "pronoun", "self"]
+        .iter()
+        .any(|section| lex.sources.has(section, prefix));
+    if !known || t.span.start != clause {
+        return None;
+    }
+    let source = Span::new(t.span.start, t.span.start + prefix.len());
+    let cue = Span::new(source.end, t.span.end);
+    let content = content_from(view, s.span, skip_marks(view, cue.end))?;
+    let (kind, descriptor) = classify(view, source, outlet);
+    Some(Attribution {
+        source,
+        source_type: kind,
+        descriptor,
+        cue: Some(cue),
+        content,
+        self_citation: kind == SourceType::SelfOutlet,
         resolved_type: None,
         rule: "zh source-cue-content",
         paragraph: s.paragraph,
@@ -366,7 +415,7 @@ fn classify(view: &TextView<'_>, source: Span, outlet: &Outlet) -> (SourceType, 
     if lex.sources.has("pronoun", simp) {
         return (SourceType::Pronoun, None);
     }
-    if outlet.is_self(simp)
+    if outlet.is_known_self(simp)
         || lex
             .sources
             .list("self")

@@ -4,6 +4,7 @@
 pub mod attribution;
 pub mod lexicon;
 pub mod scare_quotes;
+pub mod techniques;
 
 use crate::doc::Document;
 use crate::report::{Finding, Report};
@@ -28,6 +29,11 @@ pub fn find(doc: &Document, view: &TextView<'_>) -> Vec<Finding> {
     let mut findings = Vec::new();
     let attributions = attribution::find(doc, view);
     scare_quotes::find(view, &attributions, &mut findings);
+    findings.extend(
+        techniques::find(view, &attributions)
+            .into_iter()
+            .map(techniques::Hit::into_finding),
+    );
     findings.extend(attributions.into_iter().map(|a| a.into_finding(view)));
     findings
 }

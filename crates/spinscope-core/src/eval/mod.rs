@@ -2,4 +2,5 @@
 
 pub mod brat;
 pub mod polnear;
+pub mod ptc;
 pub mod spans;

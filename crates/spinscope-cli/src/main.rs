@@ -2,6 +2,7 @@
 
 mod eval;
 mod output;
+mod train;
 
 use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
@@ -42,6 +43,9 @@ enum Command {
     /// Score spinscope on a public benchmark layout.
     #[command(subcommand)]
     Eval(eval::EvalCommand),
+    /// Rebuild a shipped model from public data.
+    #[command(subcommand)]
+    Train(train::TrainCommand),
 }
 
 #[derive(clap::Args, Debug)]
@@ -55,6 +59,10 @@ struct AnalyzeArgs {
     /// Include the document text in each report (`document.text`).
     #[arg(long)]
     include_text: bool,
+    /// With `--format ptc`: classify the spans of this SemEval TC template
+    /// (`article_id<TAB>?<TAB>start<TAB>end`), one label per line, in template order.
+    #[arg(long, value_name = "TEMPLATE")]
+    spans: Option<String>,
     /// Rule tier only (`fast`) or rules plus the learned model (`full`).
     #[arg(long, value_enum, default_value_t = Tier::Fast)]
     tier: Tier,
@@ -79,6 +87,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Analyze(args) => analyze(args),
         Command::Eval(cmd) => eval::run(cmd),
+        Command::Train(cmd) => train::run(cmd),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,
@@ -96,6 +105,13 @@ fn analyze(args: AnalyzeArgs) -> anyhow::Result<bool> {
     if args.tier == Tier::Full {
         eprintln!("spinscope: note: no learned model in this build; using the fast rule tier");
     }
+    if let Some(template) = &args.spans {
+        if args.format != Some(FormatArg::Ptc) {
+            eprintln!("spinscope: --spans needs --format ptc");
+            return Ok(false);
+        }
+        return classify_template(template, &args.files);
+    }
     let stdout = io::stdout();
     let terminal = stdout.is_terminal();
     let format = match args.format {
@@ -108,6 +124,7 @@ fn analyze(args: AnalyzeArgs) -> anyhow::Result<bool> {
     };
     let options = Options {
         include_text: args.include_text,
+        for_scoring: format == Format::Ptc,
     };
     let mut sink = Sink::new(io::BufWriter::new(stdout.lock()), format);
     let mut all_ok = true;
@@ -141,6 +158,57 @@ fn analyze(args: AnalyzeArgs) -> anyhow::Result<bool> {
         }
     }
     sink.finish()?;
+    Ok(all_ok)
+}
+
+/// `analyze --format ptc --spans TEMPLATE`: one technique per template line, in its order.
+fn classify_template(template: &str, files: &[String]) -> anyhow::Result<bool> {
+    use spinscope_core::analyze::techniques::classify_spans;
+    use spinscope_core::eval::ptc::parse_labels;
+    use spinscope_core::report::ptc_article_id;
+
+    let data =
+        std::fs::read_to_string(template).map_err(|e| spinscope_core::Error::io(template, e))?;
+    let lines = parse_labels(template, &data)?;
+    let mut labels: Vec<Option<&'static str>> = vec![None; lines.len()];
+    let mut all_ok = true;
+    for path in files {
+        let docs = match Input::open(path).and_then(ingest::documents) {
+            Ok(docs) => docs,
+            Err(e) => {
+                report_error(&e);
+                all_ok = false;
+                continue;
+            }
+        };
+        for loaded in docs {
+            let doc = match loaded {
+                Ok(l) => l.document,
+                Err(e) => {
+                    report_error(&e);
+                    all_ok = false;
+                    continue;
+                }
+            };
+            let id = ptc_article_id(&doc.id);
+            let wanted: Vec<usize> = (0..lines.len()).filter(|&i| lines[i].0 == id).collect();
+            let spans: Vec<_> = wanted.iter().map(|&i| lines[i].2).collect();
+            for (i, t) in wanted.into_iter().zip(classify_spans(&doc, &spans)) {
+                labels[i] = Some(t.label());
+            }
+        }
+    }
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    for ((id, _, span), label) in lines.iter().zip(&labels) {
+        match label {
+            Some(l) => writeln!(out, "{id}\t{l}\t{}\t{}", span.start, span.end)?,
+            None => {
+                eprintln!("spinscope: {template}: no article {id} among the inputs");
+                all_ok = false;
+            }
+        }
+    }
+    out.flush()?;
     Ok(all_ok)
 }
 

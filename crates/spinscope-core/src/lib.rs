@@ -12,6 +12,7 @@ pub mod doc;
 pub mod error;
 pub mod eval;
 pub mod ingest;
+pub mod learn;
 pub mod report;
 pub mod text;
 

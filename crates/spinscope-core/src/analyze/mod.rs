@@ -15,22 +15,25 @@ use crate::text::TextView;
 pub struct Options {
     /// Put the document's text into the report (`document.text`).
     pub include_text: bool,
+    /// Tune technique spans for SemEval-2020 Task 11 scoring (`--format ptc`): every span the
+    /// tagger proposes, rather than the confident ones a person reads.
+    pub for_scoring: bool,
 }
 
 /// Analyses one document with the rule tier.
 pub fn analyze(doc: &Document, options: &Options) -> Report {
     let view = TextView::new(&doc.text);
-    let findings = find(doc, &view);
+    let findings = find(doc, &view, options);
     Report::new(doc, &view, findings, options.include_text)
 }
 
 /// Every analyser's findings for one document, byte offsets.
-pub fn find(doc: &Document, view: &TextView<'_>) -> Vec<Finding> {
+pub fn find(doc: &Document, view: &TextView<'_>, options: &Options) -> Vec<Finding> {
     let mut findings = Vec::new();
     let attributions = attribution::find(doc, view);
     scare_quotes::find(view, &attributions, &mut findings);
     findings.extend(
-        techniques::find(view, &attributions)
+        techniques::find(view, &attributions, options.for_scoring)
             .into_iter()
             .map(techniques::Hit::into_finding),
     );

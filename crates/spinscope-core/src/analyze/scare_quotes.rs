@@ -27,8 +27,21 @@ const MAX_WORDS: usize = 4;
 const MAX_HAN: usize = 8;
 
 pub fn find(view: &TextView<'_>, attributions: &[Attribution], out: &mut Vec<Finding>) {
+    // Sorted views of the attributions, so each quote looks them up by binary search.
+    let mut contents: Vec<Span> = attributions
+        .iter()
+        .filter(|a| a.source_type != SourceType::SelfOutlet)
+        .map(|a| a.content)
+        .collect();
+    contents.sort();
+    let mut cue_ends: Vec<usize> = attributions
+        .iter()
+        .filter_map(|a| a.cue.map(|c| c.end))
+        .collect();
+    cue_ends.sort_unstable();
+    let index = Index { contents, cue_ends };
     for q in view.quotes.iter().filter(|q| q.closed) {
-        if let Some((score, evidence)) = judge(view, q, attributions) {
+        if let Some((score, evidence)) = judge(view, q, &index) {
             out.push(Finding::ScareQuote {
                 extent: Extent::new(q.span),
                 score,
@@ -39,7 +52,32 @@ pub fn find(view: &TextView<'_>, attributions: &[Attribution], out: &mut Vec<Fin
     }
 }
 
-fn judge(view: &TextView<'_>, q: &Quote, attributions: &[Attribution]) -> Option<(f32, String)> {
+struct Index {
+    /// Contents of attributions to a source other than the outlet, sorted.
+    contents: Vec<Span>,
+    cue_ends: Vec<usize>,
+}
+
+impl Index {
+    /// Whether the quote lies inside what some source says. Contents rarely nest, so the few
+    /// that start before the quote are enough to look at.
+    fn attributed(&self, q: Span) -> bool {
+        let k = self.contents.partition_point(|c| c.start <= q.start);
+        self.contents[..k]
+            .iter()
+            .rev()
+            .take(4)
+            .any(|c| c.contains(&q))
+    }
+
+    /// Whether a cue ends at most three bytes before `at` ("said “no”").
+    fn right_after_cue(&self, at: usize) -> bool {
+        let k = self.cue_ends.partition_point(|&e| e <= at);
+        k > 0 && at - self.cue_ends[k - 1] <= 3
+    }
+}
+
+fn judge(view: &TextView<'_>, q: &Quote, index: &Index) -> Option<(f32, String)> {
     let raw = q.content.slice(view.text);
     // "threat." at the end of a sentence: the full stop is not part of the phrase.
     let content = raw
@@ -99,13 +137,8 @@ fn judge(view: &TextView<'_>, q: &Quote, attributions: &[Attribution]) -> Option
         ));
     }
     // Inside what a named or anonymous source says, a short quotation is that speaker's words.
-    let attributed = attributions
-        .iter()
-        .any(|a| a.content.contains(&q.span) && a.source_type != SourceType::SelfOutlet);
-    let right_after_cue = attributions.iter().any(|a| {
-        a.cue
-            .is_some_and(|c| c.end <= q.span.start && q.span.start - c.end <= 3)
-    });
+    let attributed = index.attributed(q.span);
+    let right_after_cue = index.right_after_cue(q.span.start);
     if attributed || right_after_cue {
         return None;
     }

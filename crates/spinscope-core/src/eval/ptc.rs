@@ -311,3 +311,172 @@ mod tests {
         assert!(parse_labels("x", "1\tDoubt\t9\t3").is_err());
     }
 }
+
+/// Cross-validation and training of the technique models on PTC articles.
+pub mod training {
+    use std::collections::BTreeMap;
+
+    use serde::Serialize;
+
+    use super::{score_si, score_tc, Article};
+    use crate::analyze::attribution;
+    use crate::analyze::techniques::{self, model::TechniqueModels, Hit};
+    use crate::doc::{Document, OffsetMap, Span};
+    use crate::eval::spans::Prf;
+    use crate::learn::TrainConfig;
+    use crate::report::Technique;
+    use crate::text::TextView;
+
+    /// An article segmented once: its view, the rule hits, and gold spans in bytes.
+    #[derive(Debug)]
+    pub struct Prepared<'a> {
+        pub id: String,
+        pub view: TextView<'a>,
+        pub rules: Vec<Hit>,
+        pub gold: Vec<(Technique, Span)>,
+        map: OffsetMap<'a>,
+    }
+
+    pub fn prepare(a: &Article) -> Prepared<'_> {
+        let doc = Document::from_text(a.id.clone(), String::new());
+        let view = TextView::new(&a.text);
+        let found = attribution::find(&doc, &view);
+        let rules = techniques::rules(&view, &found);
+        let bytes: Vec<usize> = a
+            .text
+            .char_indices()
+            .map(|(b, _)| b)
+            .chain(std::iter::once(a.text.len()))
+            .collect();
+        let to_byte = |c: usize| bytes.get(c).copied().unwrap_or(a.text.len());
+        let gold = a
+            .spans
+            .iter()
+            .map(|(t, s)| (*t, Span::new(to_byte(s.start), to_byte(s.end))))
+            .collect();
+        Prepared {
+            id: a.id.clone(),
+            view,
+            rules,
+            gold,
+            map: OffsetMap::new(&a.text),
+        }
+    }
+
+    impl Prepared<'_> {
+        fn chars(&self, s: Span) -> Span {
+            Span::new(self.map.char_index(s.start), self.map.char_index(s.end))
+        }
+    }
+
+    /// Scores of one fold: the learned tier at each tagger threshold, and the rules alone.
+    #[derive(Debug, Clone, Serialize)]
+    pub struct FoldScore {
+        pub fold: usize,
+        pub test_articles: usize,
+        /// (threshold, SI with model spans and rule spans merged)
+        pub si: Vec<(f32, Prf)>,
+        pub tc: Prf,
+        pub rules_si: Prf,
+        pub rules_tc: Prf,
+    }
+
+    pub const THRESHOLDS: [f32; 6] = [0.1, 0.15, 0.2, 0.25, 0.3, 0.4];
+
+    /// K-fold cross-validation by article (article i is in fold i mod k).
+    pub fn cross_validate(
+        prepared: &[Prepared<'_>],
+        folds: usize,
+        cfg: &TrainConfig,
+        mut progress: impl FnMut(usize),
+    ) -> Vec<FoldScore> {
+        (0..folds)
+            .map(|k| {
+                let train: Vec<&Prepared<'_>> = prepared
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| i % folds != k)
+                    .map(|(_, p)| p)
+                    .collect();
+                let test: Vec<&Prepared<'_>> = prepared
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| i % folds == k)
+                    .map(|(_, p)| p)
+                    .collect();
+                let models = train_on(&train, cfg);
+                let score = score_fold(k, &models, &test);
+                progress(k);
+                score
+            })
+            .collect()
+    }
+
+    pub fn train_on(docs: &[&Prepared<'_>], cfg: &TrainConfig) -> TechniqueModels {
+        let data: Vec<techniques::model::TrainingDoc<'_>> = docs
+            .iter()
+            .map(|p| (p.view.clone(), p.rules.clone(), p.gold.clone()))
+            .collect();
+        TechniqueModels::train(&data, cfg)
+    }
+
+    fn score_fold(fold: usize, models: &TechniqueModels, test: &[&Prepared<'_>]) -> FoldScore {
+        let mut gold_si: BTreeMap<String, Vec<Span>> = BTreeMap::new();
+        let mut rules_si: BTreeMap<String, Vec<Span>> = BTreeMap::new();
+        let mut gold_tc = Vec::new();
+        let mut pred_tc = Vec::new();
+        let mut rules_tc = Vec::new();
+        for p in test {
+            gold_si.insert(
+                p.id.clone(),
+                p.gold.iter().map(|(_, s)| p.chars(*s)).collect(),
+            );
+            rules_si.insert(
+                p.id.clone(),
+                p.rules.iter().map(|h| p.chars(h.span)).collect(),
+            );
+            for (t, s) in &p.gold {
+                let cs = p.chars(*s);
+                gold_tc.push((p.id.clone(), cs, *t));
+                pred_tc.push((p.id.clone(), cs, models.classify(&p.view, *s, &p.rules).0));
+                let by_rule = p
+                    .rules
+                    .iter()
+                    .filter(|h| h.span.overlaps(s))
+                    .max_by_key(|h| {
+                        h.span
+                            .end
+                            .min(s.end)
+                            .saturating_sub(h.span.start.max(s.start))
+                    })
+                    .map_or(Technique::LoadedLanguage, |h| h.technique);
+                rules_tc.push((p.id.clone(), cs, by_rule));
+            }
+        }
+        let si = THRESHOLDS
+            .iter()
+            .map(|&threshold| {
+                let m = TechniqueModels {
+                    threshold,
+                    ..models.clone()
+                };
+                let predicted: BTreeMap<String, Vec<Span>> = test
+                    .iter()
+                    .map(|p| {
+                        let hits = techniques::merge(m.find(&p.view, &p.rules));
+                        (p.id.clone(), hits.iter().map(|h| p.chars(h.span)).collect())
+                    })
+                    .collect();
+                (threshold, score_si(&predicted, &gold_si))
+            })
+            .collect();
+        FoldScore {
+            fold,
+            test_articles: test.len(),
+            si,
+            tc: score_tc(&pred_tc, &gold_tc),
+            rules_si: score_si(&rules_si, &gold_si),
+            rules_tc: score_tc(&rules_tc, &gold_tc),
+        }
+    }
+}

@@ -41,6 +41,9 @@ pub struct TextView<'t> {
     pub tokens: Vec<Token>,
     /// All quotes, ordered by start (outer before inner).
     pub quotes: Vec<Quote>,
+    /// Indices into `quotes` of the outermost ones (depth 0): disjoint and ordered, so both
+    /// their starts and their ends are sorted and lookups are binary searches.
+    top: Vec<usize>,
     pub langs: LangShares,
 }
 
@@ -99,6 +102,9 @@ impl<'t> TextView<'t> {
                 tokens: first..tokens.len(),
             });
         }
+        let top = (0..quotes.len())
+            .filter(|&i| quotes[i].depth == 0)
+            .collect();
         TextView {
             text,
             simplified,
@@ -106,6 +112,7 @@ impl<'t> TextView<'t> {
             sentences,
             tokens,
             quotes,
+            top,
             langs,
         }
     }
@@ -124,6 +131,78 @@ impl<'t> TextView<'t> {
     pub fn sentence_at(&self, offset: usize) -> Option<usize> {
         let i = self.sentences.partition_point(|s| s.span.end <= offset);
         (i < self.sentences.len() && self.sentences[i].span.start <= offset).then_some(i)
+    }
+
+    /// The outermost quotes, in order.
+    pub fn top_quotes(&self) -> impl Iterator<Item = &Quote> + '_ {
+        self.top.iter().map(|&i| &self.quotes[i])
+    }
+
+    fn top_at(&self, k: usize) -> Option<&Quote> {
+        self.top.get(k).map(|&i| &self.quotes[i])
+    }
+
+    /// The closed outermost quote whose words contain `span` (a "said" inside quoted speech).
+    pub fn quote_around(&self, span: Span) -> Option<&Quote> {
+        let k = self
+            .top
+            .partition_point(|&i| self.quotes[i].span.start <= span.start);
+        let q = self.top_at(k.checked_sub(1)?)?;
+        (q.closed && q.content.contains(&span)).then_some(q)
+    }
+
+    /// The outermost quote whose span (marks included) covers `span`.
+    pub fn quote_covering(&self, span: Span) -> Option<&Quote> {
+        let k = self
+            .top
+            .partition_point(|&i| self.quotes[i].span.start <= span.start);
+        let q = self.top_at(k.checked_sub(1)?)?;
+        q.span.contains(&span).then_some(q)
+    }
+
+    /// Whether an outermost quote overlaps `span`.
+    pub fn quote_overlapping(&self, span: Span) -> bool {
+        let k = self
+            .top
+            .partition_point(|&i| self.quotes[i].span.start < span.end);
+        k.checked_sub(1)
+            .and_then(|k| self.top_at(k))
+            .is_some_and(|q| q.span.overlaps(&span))
+    }
+
+    /// The outermost quote that starts exactly at `pos`.
+    pub fn quote_starting_at(&self, pos: usize) -> Option<&Quote> {
+        let k = self
+            .top
+            .partition_point(|&i| self.quotes[i].span.start < pos);
+        self.top_at(k).filter(|q| q.span.start == pos)
+    }
+
+    /// The closed outermost quote that ends exactly at `pos`.
+    pub fn quote_ending_at(&self, pos: usize) -> Option<&Quote> {
+        let k = self.top.partition_point(|&i| self.quotes[i].span.end < pos);
+        self.top_at(k).filter(|q| q.span.end == pos && q.closed)
+    }
+
+    /// An outermost quote that starts in `[from, end)` and runs on past `end`.
+    pub fn quote_crossing(&self, from: usize, end: usize) -> Option<&Quote> {
+        let k = self
+            .top
+            .partition_point(|&i| self.quotes[i].span.start < end);
+        let q = self.top_at(k.checked_sub(1)?)?;
+        (q.span.start >= from && q.span.end > end).then_some(q)
+    }
+
+    /// The outermost quotes lying inside `span`.
+    pub fn quotes_within(&self, span: Span) -> impl Iterator<Item = &Quote> + '_ {
+        let k = self
+            .top
+            .partition_point(|&i| self.quotes[i].span.start < span.start);
+        self.top[k..]
+            .iter()
+            .map(|&i| &self.quotes[i])
+            .take_while(move |q| q.span.start < span.end)
+            .filter(move |q| span.contains(&q.span))
     }
 
     /// The main language: the largest share of letters; `None` for a text without letters.

@@ -124,10 +124,7 @@ impl Ctx<'_, '_> {
         let Some(t) = self.toks.get(k) else {
             return false;
         };
-        self.view
-            .quotes
-            .iter()
-            .any(|q| q.depth == 0 && q.closed && q.content.contains(&t.span))
+        self.view.quote_around(t.span).is_some()
     }
 
     fn span_of(&self, from: usize, to: usize) -> Span {
@@ -641,9 +638,7 @@ impl Ctx<'_, '_> {
             return content;
         };
         self.view
-            .quotes
-            .iter()
-            .find(|q| q.depth == 0 && q.span.start == next.span.start)
+            .quote_starting_at(next.span.start)
             .map_or(content, |q| content.cover(&q.span))
     }
 
@@ -654,12 +649,11 @@ impl Ctx<'_, '_> {
         let before = self.view.text[..at].trim_end();
         // The quotation may be the sentence before: `…border?" Li asked.`
         let first = source_start == 0;
-        if let Some(q) = self.view.quotes.iter().find(|q| {
-            q.depth == 0
-                && q.closed
-                && q.span.end == before.len()
-                && (first || q.span.end > self.span.start)
-        }) {
+        if let Some(q) = self
+            .view
+            .quote_ending_at(before.len())
+            .filter(|q| first || q.span.end > self.span.start)
+        {
             return Some(q.span);
         }
         let end = self.span.start.max(before.len());

@@ -52,18 +52,15 @@ impl Attribution {
     }
 
     fn quote_kind(&self, view: &TextView<'_>) -> QuoteKind {
-        let inside = |q: &crate::text::Quote| self.content.contains(&q.span) && q.depth == 0;
-        let covering = view
-            .quotes
-            .iter()
-            .any(|q| q.depth == 0 && q.span.contains(&trim_punct(view.text, self.content)));
-        if covering {
+        if view
+            .quote_covering(trim_punct(view.text, self.content))
+            .is_some()
+        {
             return QuoteKind::Direct;
         }
         if view
-            .quotes
-            .iter()
-            .any(|q| inside(q) && !q.content.is_empty())
+            .quotes_within(self.content)
+            .any(|q| !q.content.is_empty())
         {
             QuoteKind::Mixed
         } else {
@@ -147,11 +144,7 @@ fn content_from(view: &TextView<'_>, sentence: Span, start: usize) -> Option<Spa
         let trimmed = body.trim_end_matches(['.', '!', '?', ';', ' ', '。', '！', '？', '；']);
         end = start + trimmed.len();
     }
-    if let Some(q) = view
-        .quotes
-        .iter()
-        .find(|q| q.depth == 0 && q.span.start >= start && q.span.start < end && q.span.end > end)
-    {
+    if let Some(q) = view.quote_crossing(start, end) {
         end = q.span.end;
     }
     let span = Span::new(start, end);
@@ -201,18 +194,12 @@ fn continuation(view: &TextView<'_>, i: usize, found: &[Attribution]) -> Option<
         return None;
     }
     let body = trim_punct(view.text, sentence.span);
-    let quote = view
-        .quotes
-        .iter()
-        .find(|q| q.depth == 0 && q.span.start == body.start)?;
+    let quote = view.quote_starting_at(body.start)?;
     // The whole sentence is the quote (a closing mark may follow the full stop).
     if quote.span.end + 4 < body.end {
         return None;
     }
-    let prev_is_quote = view
-        .quotes
-        .iter()
-        .any(|q| q.depth == 0 && prev.content.overlaps(&q.span));
+    let prev_is_quote = view.quote_overlapping(prev.content);
     if !prev_is_quote {
         return None;
     }

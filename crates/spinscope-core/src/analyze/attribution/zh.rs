@@ -102,9 +102,7 @@ pub(super) fn sentence(view: &TextView<'_>, i: usize, outlet: &Outlet, out: &mut
 }
 
 fn quoted(view: &TextView<'_>, span: Span) -> bool {
-    view.quotes
-        .iter()
-        .any(|q| q.depth == 0 && q.closed && q.content.contains(&span))
+    view.quote_around(span).is_some()
 }
 
 /// The start of the clause that contains `at`.
@@ -401,10 +399,7 @@ fn skip_marks(view: &TextView<'_>, at: usize) -> usize {
 /// "“……”，他说。": the quotation just before the clause.
 fn quote_before(view: &TextView<'_>, clause: usize) -> Option<Span> {
     let before = view.text[..clause].trim_end_matches(['，', ',', ' ']);
-    view.quotes
-        .iter()
-        .find(|q| q.depth == 0 && q.closed && q.span.end == before.len())
-        .map(|q| q.span)
+    view.quote_ending_at(before.len()).map(|q| q.span)
 }
 
 /// What kind of source a Chinese phrase names, and its descriptor.

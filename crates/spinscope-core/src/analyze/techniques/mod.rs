@@ -3,11 +3,12 @@
 //! names the rule that made it.
 
 mod lexicon;
+pub mod model;
 mod patterns;
 mod repetition;
 
-use super::attribution::Attribution;
-use crate::doc::Span;
+use super::attribution::{self, Attribution};
+use crate::doc::{Document, Span};
 use crate::report::{Extent, Finding, SourceType, Technique};
 use crate::text::TextView;
 
@@ -35,12 +36,78 @@ impl Hit {
 
 /// All rule hits for one document, one per technique and span (overlaps of one technique
 /// keep the longer span).
-pub fn find(view: &TextView<'_>, attributions: &[Attribution]) -> Vec<Hit> {
+///
+/// `for_scoring` keeps every span the tagger proposes, as SemEval's soft span metric rewards;
+/// a report for people keeps only confident model spans that hold a content word.
+pub fn find(view: &TextView<'_>, attributions: &[Attribution], for_scoring: bool) -> Vec<Hit> {
+    let mut hits = rules(view, attributions);
+    if let Some(models) = model::shipped() {
+        let learned = models.find(view, &hits);
+        hits.extend(learned.into_iter().filter(|h| {
+            for_scoring || (h.score >= DISPLAY_MIN_SCORE && has_content_word(view, h.span))
+        }));
+    }
+    merge(hits)
+}
+
+/// The technique of each given span (code point offsets into `doc.text`), as SemEval's TC task
+/// asks: the learned classifier when the build ships one, else the rule with the most overlap,
+/// else Loaded_Language (the most frequent technique).
+pub fn classify_spans(doc: &Document, spans: &[Span]) -> Vec<Technique> {
+    let view = TextView::new(&doc.text);
+    let found = attribution::find(doc, &view);
+    let hits = rules(&view, &found);
+    let bytes: Vec<usize> = doc
+        .text
+        .char_indices()
+        .map(|(b, _)| b)
+        .chain(std::iter::once(doc.text.len()))
+        .collect();
+    let to_byte = |c: usize| bytes.get(c).copied().unwrap_or(doc.text.len());
+    spans
+        .iter()
+        .map(|s| {
+            let span = Span::new(to_byte(s.start), to_byte(s.end.max(s.start)));
+            match model::shipped() {
+                Some(m) => m.classify(&view, span, &hits).0,
+                None => hits
+                    .iter()
+                    .filter(|h| h.span.overlaps(&span))
+                    .max_by_key(|h| {
+                        h.span
+                            .end
+                            .min(span.end)
+                            .saturating_sub(h.span.start.max(span.start))
+                    })
+                    .map_or(Technique::LoadedLanguage, |h| h.technique),
+            }
+        })
+        .collect()
+}
+
+/// The least model score a span needs to appear in a report for people.
+pub const DISPLAY_MIN_SCORE: f32 = 0.55;
+
+fn has_content_word(view: &TextView<'_>, span: Span) -> bool {
+    view.tokens
+        .iter()
+        .filter(|t| span.contains(&t.span) && t.is_word())
+        .any(|t| !repetition::is_stopword(&t.span.slice(view.text).to_lowercase()))
+}
+
+/// The hand-written rules alone.
+pub fn rules(view: &TextView<'_>, attributions: &[Attribution]) -> Vec<Hit> {
     let mut hits = Vec::new();
     lexicon::find(view, &mut hits);
     patterns::find(view, &mut hits);
     repetition::find(view, &mut hits);
     authority(view, attributions, &mut hits);
+    hits
+}
+
+/// One hit per technique and stretch of text: overlapping hits of one technique merge, and
+/// when a rule and the model agree the evidence says so.
+pub fn merge(mut hits: Vec<Hit>) -> Vec<Hit> {
     hits.sort_by(|a, b| {
         (a.technique, a.span.start, std::cmp::Reverse(a.span.end)).cmp(&(
             b.technique,
@@ -52,10 +119,14 @@ pub fn find(view: &TextView<'_>, attributions: &[Attribution]) -> Vec<Hit> {
     for h in hits {
         match kept.last_mut() {
             Some(last) if last.technique == h.technique && last.span.overlaps(&h.span) => {
-                if h.span.len() > last.span.len() || h.score > last.score {
-                    last.span = last.span.cover(&h.span);
-                    last.score = last.score.max(h.score);
+                let model = |d: &str| d.starts_with("model");
+                if model(last.detector) != model(h.detector) {
+                    last.detector = "rules+model";
+                    last.evidence =
+                        format!("rules and model agree: {}; {}", last.evidence, h.evidence);
                 }
+                last.span = last.span.cover(&h.span);
+                last.score = last.score.max(h.score);
             }
             _ => kept.push(h),
         }

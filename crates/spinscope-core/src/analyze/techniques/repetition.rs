@@ -18,6 +18,30 @@ const STOP: [&str; 40] = [
     "they", "we", "said", "not", "but", "its", "his", "her", "的", "了", "是", "在",
 ];
 
+/// A word too common to carry meaning alone.
+pub fn is_stopword(word: &str) -> bool {
+    STOP.contains(&word)
+        || matches!(
+            word,
+            "is" | "are"
+                | "had"
+                | "be"
+                | "been"
+                | "would"
+                | "will"
+                | "could"
+                | "there"
+                | "their"
+                | "which"
+                | "who"
+                | "what"
+                | "however"
+                | "still"
+                | "also"
+                | "according"
+        )
+}
+
 pub fn find(view: &TextView<'_>, out: &mut Vec<Hit>) {
     // Words only, lower-cased, with their spans.
     let words: Vec<(String, crate::doc::Span)> = view

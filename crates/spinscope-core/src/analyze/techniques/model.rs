@@ -1,0 +1,425 @@
+//! The learned part of the explainable tier: a token tagger that proposes technique spans (SI)
+//! and a span classifier that names the technique (TC), both linear over hashed features of the
+//! words, their context and what the rules found. Trained by `spinscope train techniques`;
+//! weights in `models/`. English sentences only: the features are English words.
+
+use std::sync::OnceLock;
+
+use super::Hit;
+use crate::doc::{Lang, Span};
+use crate::learn::{Features, Linear, TrainConfig};
+use crate::report::Technique;
+use crate::text::{TextView, TokenKind};
+
+const TC_BITS: u32 = 16;
+const SI_BITS: u32 = 18;
+/// The longest sentence, in tokens, the tagger reads.
+const MAX_SENTENCE_TOKENS: usize = 300;
+/// Tokens below the threshold a proposed span may bridge.
+const MAX_GAP: usize = 0;
+
+/// One training article: its view, the rule hits, and gold (technique, byte span) pairs.
+pub type TrainingDoc<'a> = (TextView<'a>, Vec<Hit>, Vec<(Technique, Span)>);
+
+/// The two models and the tagger's decision threshold.
+#[derive(Debug, Clone)]
+pub struct TechniqueModels {
+    pub tc: Linear,
+    pub si: Linear,
+    pub threshold: f32,
+}
+
+const TC_WEIGHTS: &[u8] = include_bytes!("../../../../../models/techniques-tc.bin");
+const SI_WEIGHTS: &[u8] = include_bytes!("../../../../../models/techniques-si.bin");
+/// Chosen by cross-validation when the shipped weights were trained (see the model card).
+pub const SHIPPED_THRESHOLD: f32 = 0.2;
+
+/// The shipped models, or `None` when the build carries no (valid) weights.
+pub fn shipped() -> Option<&'static TechniqueModels> {
+    static MODELS: OnceLock<Option<TechniqueModels>> = OnceLock::new();
+    MODELS
+        .get_or_init(|| {
+            let tc = Linear::read(TC_WEIGHTS).ok()?;
+            let si = Linear::read(SI_WEIGHTS).ok()?;
+            (tc.classes == Technique::ALL.len() && si.classes == 1).then_some(TechniqueModels {
+                tc,
+                si,
+                threshold: SHIPPED_THRESHOLD,
+            })
+        })
+        .as_ref()
+}
+
+fn word_of(view: &TextView<'_>, span: Span) -> String {
+    span.slice(view.text).to_lowercase().replace('’', "'")
+}
+
+fn shape(w: &str) -> &'static str {
+    let mut cs = w.chars();
+    match cs.next() {
+        Some(c) if c.is_uppercase() => {
+            if w.chars().all(|c| !c.is_lowercase()) && w.chars().count() > 1 {
+                "XX"
+            } else {
+                "Xx"
+            }
+        }
+        Some(c) if c.is_numeric() => "d",
+        Some(c) if c.is_alphabetic() => "x",
+        _ => "p",
+    }
+}
+
+/// What the tagger needs per token, computed once per document in linear time (a 50 MB line is
+/// one sentence; nothing here may look at the whole sentence per token).
+struct Context {
+    /// Rule techniques covering each token.
+    cover: Vec<Vec<Technique>>,
+    /// Tokens inside a quotation.
+    quoted: Vec<bool>,
+    /// Tokens covered by some rule, per sentence.
+    sentence_rules: Vec<usize>,
+    /// Whether each sentence has an exclamation mark, a question mark.
+    marks: Vec<(bool, bool)>,
+}
+
+impl Context {
+    fn new(view: &TextView<'_>, rules: &[Hit]) -> Self {
+        let toks = &view.tokens;
+        let mut cover = vec![Vec::new(); toks.len()];
+        for h in rules {
+            let from = toks.partition_point(|t| t.span.end <= h.span.start);
+            for (i, t) in toks.iter().enumerate().skip(from) {
+                if t.span.start >= h.span.end {
+                    break;
+                }
+                cover[i].push(h.technique);
+            }
+        }
+        let mut quoted = vec![false; toks.len()];
+        for q in view.quotes.iter().filter(|q| q.depth == 0) {
+            let from = toks.partition_point(|t| t.span.start < q.content.start);
+            for (i, t) in toks.iter().enumerate().skip(from) {
+                if t.span.end > q.content.end {
+                    break;
+                }
+                quoted[i] = true;
+            }
+        }
+        let sentence_rules = view
+            .sentences
+            .iter()
+            .map(|s| s.tokens.clone().filter(|&j| !cover[j].is_empty()).count())
+            .collect();
+        let marks = view
+            .sentences
+            .iter()
+            .map(|s| {
+                let text = s.span.slice(view.text);
+                (text.contains('!'), text.contains('?'))
+            })
+            .collect();
+        Context {
+            cover,
+            quoted,
+            sentence_rules,
+            marks,
+        }
+    }
+}
+
+/// Features of token `i` for the span tagger.
+fn token_features(
+    view: &TextView<'_>,
+    i: usize,
+    sentence: usize,
+    ctx: &Context,
+    keep: bool,
+) -> Features {
+    let cover = &ctx.cover;
+    let mut f = Features::new(SI_BITS, keep);
+    let toks = &view.tokens;
+    let s = &view.sentences[sentence];
+    let w = |j: isize| -> String {
+        let k = i as isize + j;
+        if k < s.tokens.start as isize || k >= s.tokens.end as isize {
+            return "<s>".into();
+        }
+        word_of(view, toks[k as usize].span)
+    };
+    let w0 = w(0);
+    f.set("w=", &w0);
+    f.set("w-1=", &w(-1));
+    f.set("w+1=", &w(1));
+    f.set("w-2=", &w(-2));
+    f.set("w+2=", &w(2));
+    f.set("w-3=", &w(-3));
+    f.set("w+3=", &w(3));
+    f.set("b-=", &format!("{}|{}", w(-1), w0));
+    f.set("b+=", &format!("{}|{}", w0, w(1)));
+    f.set("shape=", shape(toks[i].span.slice(view.text)));
+    let chars: Vec<char> = w0.chars().collect();
+    if chars.len() > 4 {
+        let suffix: String = chars[chars.len() - 3..].iter().collect();
+        f.set("suf=", &suffix);
+    }
+    for t in &cover[i] {
+        f.set("rule=", t.label());
+    }
+    if !cover[i].is_empty() {
+        f.set("rule", "");
+    }
+    // Rules nearby: techniques often span more than the trigger word.
+    for j in [i.saturating_sub(2), i.saturating_sub(1), i + 1, i + 2] {
+        if j != i && j < cover.len() && !cover[j].is_empty() && s.tokens.contains(&j) {
+            f.set("near-rule", "");
+            break;
+        }
+    }
+    // The sentence's other words, weakly: some sentences are propaganda through and through.
+    let bag: Vec<String> = s
+        .tokens
+        .clone()
+        .take(60)
+        .filter(|&j| j != i && toks[j].kind == TokenKind::Word)
+        .take(40)
+        .map(|j| word_of(view, toks[j].span))
+        .collect();
+    let weight = 1.0 / (bag.len().max(1) as f32).sqrt();
+    for b in &bag {
+        f.add(&format!("sw={b}"), weight);
+    }
+    // How much the rules found in the whole sentence: techniques cluster in sentences.
+    f.set(
+        "srules=",
+        bucket(ctx.sentence_rules[sentence], &[0, 1, 2, 4]),
+    );
+    if ctx.quoted[i] {
+        f.set("quoted", "");
+    }
+    let len = s.tokens.len();
+    f.set("slen=", bucket(len, &[5, 10, 20, 40]));
+    let pos = i - s.tokens.start;
+    f.set(
+        "pos=",
+        if pos == 0 {
+            "first"
+        } else if pos + 1 == len {
+            "last"
+        } else {
+            "mid"
+        },
+    );
+    let (exclamation, question) = ctx.marks[sentence];
+    if exclamation {
+        f.set("s!", "");
+    }
+    if question {
+        f.set("s?", "");
+    }
+    f.add("bias-si", 1.0);
+    f
+}
+
+/// Features of a candidate span for the technique classifier.
+pub fn span_features(view: &TextView<'_>, span: Span, rules: &[Hit], keep: bool) -> Features {
+    let mut f = Features::new(TC_BITS, keep);
+    let from = view.tokens.partition_point(|t| t.span.start < span.start);
+    let inside: Vec<usize> = (from..view.tokens.len())
+        .take_while(|&i| view.tokens[i].span.end <= span.end)
+        .collect();
+    let words: Vec<String> = inside
+        .iter()
+        .map(|&i| word_of(view, view.tokens[i].span))
+        .collect();
+    for w in &words {
+        f.set("w=", w);
+    }
+    for pair in words.windows(2) {
+        f.set("b=", &format!("{}|{}", pair[0], pair[1]));
+    }
+    if let (Some(first), Some(last)) = (words.first(), words.last()) {
+        f.set("first=", first);
+        f.set("last=", last);
+    }
+    let n = words
+        .iter()
+        .filter(|w| w.chars().any(char::is_alphanumeric))
+        .count();
+    f.set("len=", bucket(n, &[1, 2, 3, 5, 10, 20]));
+    if let (Some(&a), Some(&b)) = (inside.first(), inside.last()) {
+        for (k, j) in [(1, a.checked_sub(1)), (2, a.checked_sub(2))] {
+            if let Some(j) = j {
+                f.set(&format!("L{k}="), &word_of(view, view.tokens[j].span));
+            }
+        }
+        for (k, j) in [(1, b + 1), (2, b + 2)] {
+            if let Some(t) = view.tokens.get(j) {
+                f.set(&format!("R{k}="), &word_of(view, t.span));
+            }
+        }
+    }
+    for h in rules.iter().filter(|h| h.span.overlaps(&span)) {
+        f.set("rule=", h.technique.label());
+    }
+    // Repetition: how often the span's words occur in the document.
+    let lower = span.slice(view.text).to_lowercase();
+    if lower.len() >= 3 {
+        // Within 32 KB either side: the article, and bounded work on a 50 MB line.
+        let window = around(view.text, span, 32 * 1024).to_lowercase();
+        let count = window.matches(lower.as_str()).count();
+        f.set("rep=", bucket(count, &[1, 2, 3, 5]));
+    }
+    let text = span.slice(view.text);
+    for (c, name) in [
+        ('!', "has!"),
+        ('?', "has?"),
+        ('"', "hasquote"),
+        ('“', "hasquote"),
+    ] {
+        if text.contains(c) {
+            f.set(name, "");
+        }
+    }
+    if let Some(s) = view.sentence_at(span.start) {
+        let ratio = span.len() * 10 / view.sentences[s].span.len().max(1);
+        f.set("cover=", bucket(ratio, &[2, 5, 8]));
+    }
+    f.add("bias-tc", 1.0);
+    f
+}
+
+/// `span` widened by up to `margin` bytes each side, on character boundaries.
+fn around(text: &str, span: Span, margin: usize) -> &str {
+    let mut a = span.start.saturating_sub(margin);
+    while !text.is_char_boundary(a) {
+        a -= 1;
+    }
+    let mut b = (span.end + margin).min(text.len());
+    while !text.is_char_boundary(b) {
+        b += 1;
+    }
+    &text[a..b]
+}
+
+fn bucket(n: usize, edges: &[usize]) -> &'static str {
+    const NAMES: [&str; 8] = ["b0", "b1", "b2", "b3", "b4", "b5", "b6", "b7"];
+    let i = edges.iter().position(|&e| n <= e).unwrap_or(edges.len());
+    NAMES[i.min(NAMES.len() - 1)]
+}
+
+impl TechniqueModels {
+    /// Technique spans the tagger proposes in English sentences, labelled by the classifier.
+    pub fn find(&self, view: &TextView<'_>, rules: &[Hit]) -> Vec<Hit> {
+        let ctx = Context::new(view, rules);
+        let mut out = Vec::new();
+        for (si, s) in view.sentences.iter().enumerate() {
+            // The tagger learned from prose; a "sentence" of thousands of tokens (a table, a
+            // run-on dump) is left to the rules.
+            if s.lang != Lang::En || s.tokens.len() > MAX_SENTENCE_TOKENS {
+                continue;
+            }
+            let mut run: Option<(usize, usize, f32)> = None;
+            let mut gap = 0;
+            for i in s.tokens.clone() {
+                let p = self
+                    .si
+                    .probabilities(&token_features(view, i, si, &ctx, false))[0];
+                let word = view.tokens[i].kind != TokenKind::Punct;
+                if p >= self.threshold && word {
+                    run = Some(match run {
+                        Some((a, _, m)) => (a, i, m.max(p)),
+                        None => (i, i, p),
+                    });
+                    gap = 0;
+                } else if run.is_some() {
+                    gap += 1;
+                    if gap > MAX_GAP {
+                        out.extend(run.take().map(|r| self.label(view, r, rules)));
+                        gap = 0;
+                    }
+                }
+            }
+            out.extend(run.take().map(|r| self.label(view, r, rules)));
+        }
+        out
+    }
+
+    fn label(&self, view: &TextView<'_>, (a, b, p): (usize, usize, f32), rules: &[Hit]) -> Hit {
+        let span = view.tokens[a].span.cover(&view.tokens[b].span);
+        let (technique, q, why) = self.classify(view, span, rules);
+        Hit {
+            technique,
+            span,
+            score: (p * q).sqrt(),
+            detector: "model:linear",
+            evidence: why,
+        }
+    }
+
+    /// The most likely technique for a span, its probability, and the features behind it.
+    pub fn classify(
+        &self,
+        view: &TextView<'_>,
+        span: Span,
+        rules: &[Hit],
+    ) -> (Technique, f32, String) {
+        let x = span_features(view, span, rules, true);
+        let p = self.tc.probabilities(&x);
+        let (best, prob) = p
+            .iter()
+            .enumerate()
+            .max_by(|a, b| a.1.total_cmp(b.1))
+            .map_or((0, 0.0), |(i, &q)| (i, q));
+        let technique = Technique::ALL[best.min(Technique::ALL.len() - 1)];
+        let why: Vec<String> = self
+            .tc
+            .explain(&x, best, 3)
+            .into_iter()
+            .map(|(name, w)| format!("{name} (+{w:.2})"))
+            .collect();
+        (
+            technique,
+            prob,
+            format!(
+                "linear model, p={prob:.2}; strongest features: {}",
+                why.join(", ")
+            ),
+        )
+    }
+
+    /// Trains both models on articles (offsets in bytes of their texts).
+    pub fn train(docs: &[TrainingDoc<'_>], cfg: &TrainConfig) -> TechniqueModels {
+        let mut tc_data = Vec::new();
+        let mut si_data = Vec::new();
+        for (view, rules, gold) in docs {
+            for (t, span) in gold {
+                let class = Technique::ALL.iter().position(|x| x == t).unwrap_or(0);
+                tc_data.push((span_features(view, *span, rules, false), class));
+            }
+            let ctx = Context::new(view, rules);
+            for (si, s) in view.sentences.iter().enumerate() {
+                for i in s.tokens.clone() {
+                    let t = view.tokens[i].span;
+                    let y = gold.iter().any(|(_, g)| g.overlaps(&t)) as usize;
+                    si_data.push((token_features(view, i, si, &ctx, false), y));
+                }
+            }
+        }
+        let tc = Linear::train(TC_BITS, Technique::ALL.len(), &tc_data, cfg);
+        let si = Linear::train(
+            SI_BITS,
+            1,
+            &si_data,
+            &TrainConfig {
+                epochs: cfg.epochs.min(5),
+                ..*cfg
+            },
+        );
+        TechniqueModels {
+            tc,
+            si,
+            threshold: SHIPPED_THRESHOLD,
+        }
+    }
+}

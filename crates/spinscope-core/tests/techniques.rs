@@ -1,0 +1,115 @@
+//! Persuasion techniques on the shipped examples: found where a careful reader marks them, and
+//! rare in a neutral wire story.
+
+use spinscope_core::analyze::techniques::model;
+use spinscope_core::{analyze, Document, Finding, Options, Technique};
+
+fn techniques(name: &str) -> (Vec<(Technique, String, String)>, f64) {
+    let path = format!("{}/../../examples/{name}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).expect("example exists");
+    let report = analyze(&Document::from_text(name, text), &Options::default());
+    let found = report
+        .findings
+        .iter()
+        .filter_map(|f| match f {
+            Finding::Technique {
+                label,
+                extent,
+                detector,
+                ..
+            } => Some((*label, extent.text.clone(), detector.clone())),
+            _ => None,
+        })
+        .collect();
+    (found, report.summary.techniques_per_1k_words)
+}
+
+fn marked(found: &[(Technique, String, String)], technique: Technique, words: &str) -> bool {
+    found
+        .iter()
+        .any(|(t, text, _)| *t == technique && text.contains(words))
+}
+
+#[test]
+fn shipped_weights_load() {
+    assert!(
+        model::shipped().is_some(),
+        "models/techniques-*.bin are missing or damaged"
+    );
+}
+
+#[test]
+fn state_media_article_techniques() {
+    let (found, _) = techniques("en-state-media.txt");
+    use Technique::*;
+    let expected = [
+        (LoadedLanguage, "farce"),
+        (NameCallingLabeling, "anti-China politicians"),
+        (Repetition, "told the Global Times"),
+        (WhataboutismStrawMenRedHerring, "What about"),
+        (BandwagonReductioAdHitlerum, "nearly 100 countries"),
+        (BandwagonReductioAdHitlerum, "international community"),
+        (FlagWaving, "the Chinese people"),
+        (AppealToAuthority, "experts say"),
+        (Doubt, "so-called"),
+        (
+            ExaggerationMinimisation,
+            "No lies, no smears and no sanctions",
+        ),
+    ];
+    for (technique, words) in expected {
+        assert!(
+            marked(&found, technique, words),
+            "{} not marked on “{words}”: {found:#?}",
+            technique.label()
+        );
+    }
+    // Every finding says what fired.
+    assert!(found.iter().all(|(_, _, d)| !d.is_empty()));
+}
+
+#[test]
+fn neutral_wire_story_has_few_techniques() {
+    let (found, per_1k) = techniques("en-wire-neutral.txt");
+    assert!(found.len() <= 2, "{found:#?}");
+    assert!(per_1k < 15.0, "{per_1k} per 1k words");
+    let (loaded, loaded_per_1k) = techniques("en-state-media.txt");
+    assert!(loaded.len() >= 5 * found.len().max(1));
+    assert!(loaded_per_1k > 3.0 * per_1k.max(1.0));
+}
+
+#[test]
+fn chinese_article_techniques() {
+    let (found, _) = techniques("zh-simplified.txt");
+    use Technique::*;
+    for (technique, words) in [
+        (LoadedLanguage, "颠倒黑白"),
+        (Doubt, "所谓"),
+        (WhataboutismStrawMenRedHerring, "反观美国"),
+        (BandwagonReductioAdHitlerum, "近100个国家"),
+        (NameCallingLabeling, "反华政客"),
+    ] {
+        assert!(
+            marked(&found, technique, words),
+            "{} not marked on “{words}”: {found:#?}",
+            technique.label()
+        );
+    }
+    // Traditional text is matched through the Simplified view.
+    let report = analyze(
+        &Document::from_text("t", "美方所謂的「調查」顛倒黑白。"),
+        &Options::default(),
+    );
+    let labels: Vec<Technique> = report
+        .findings
+        .iter()
+        .filter_map(|f| match f {
+            Finding::Technique { label, .. } => Some(*label),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        labels.contains(&Technique::Doubt) && labels.contains(&Technique::LoadedLanguage),
+        "{labels:?}"
+    );
+}

@@ -9,6 +9,17 @@ use spinscope_core::learn::TrainConfig;
 
 #[derive(Subcommand, Debug)]
 pub enum TrainCommand {
+    /// The check-worthiness model, from CheckThat! 2024 English: trains on
+    /// CT24_checkworthy_english_train.tsv, scores the dev file, writes claims.bin.
+    Claims {
+        /// The folder, e.g. ../shared/data/checkworthy
+        #[arg(long, value_name = "DIR")]
+        data: PathBuf,
+        #[arg(long, value_name = "DIR", default_value = "models")]
+        out: PathBuf,
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+    },
     /// The technique span tagger and classifier, from a PTC folder (all its articles). Writes
     /// techniques-si.bin and techniques-tc.bin; rebuild spinscope to ship them.
     Techniques {
@@ -26,6 +37,50 @@ pub enum TrainCommand {
 /// Trains a model and writes its weights.
 pub fn run(cmd: TrainCommand) -> anyhow::Result<bool> {
     match cmd {
+        TrainCommand::Claims { data, out, seed } => {
+            use spinscope_core::analyze::claims;
+            use spinscope_core::eval::checkworthy;
+            let mut sets = Vec::new();
+            for name in [
+                "CT24_checkworthy_english_train.tsv",
+                "CT24_checkworthy_english_dev.tsv",
+            ] {
+                let path = data.join(name);
+                let (rows, skipped) = checkworthy::load(&path)?;
+                for line in skipped {
+                    eprintln!(
+                        "spinscope: warning: {}:{line}: not 3 tab-separated fields, skipped",
+                        path.display()
+                    );
+                }
+                sets.push(rows);
+            }
+            let (train, dev) = (&sets[0], &sets[1]);
+            eprintln!("spinscope: training on {} sentences", train.len());
+            let model = claims::train(train, seed);
+            let s = checkworthy::score(&model, dev, claims::THRESHOLD);
+            println!(
+                "CheckThat! 2024 English dev ({} sentences), Yes class at {}: P {:.3} R {:.3} F1 {:.3}",
+                dev.len(),
+                claims::THRESHOLD,
+                s.precision,
+                s.recall,
+                s.f1
+            );
+            std::fs::create_dir_all(&out)
+                .with_context(|| format!("{}: cannot create", out.display()))?;
+            let path = out.join("claims.bin");
+            let mut bytes = Vec::new();
+            model.write(&mut bytes)?;
+            std::fs::write(&path, &bytes)
+                .with_context(|| format!("{}: cannot write", path.display()))?;
+            eprintln!(
+                "spinscope: wrote {} ({:.1} MB)",
+                path.display(),
+                bytes.len() as f64 / 1e6
+            );
+            Ok(true)
+        }
         TrainCommand::Techniques { data, out, seed } => {
             let articles = ptc::load(&data)?;
             let census = ptc::census(&articles);

@@ -113,3 +113,57 @@ fn chinese_article_techniques() {
         "{labels:?}"
     );
 }
+
+fn claims(name: &str) -> Vec<(f32, Vec<String>, String)> {
+    let path = format!("{}/../../examples/{name}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).expect("example exists");
+    let report = analyze(&Document::from_text(name, text), &Options::default());
+    report
+        .findings
+        .into_iter()
+        .filter_map(|f| match f {
+            Finding::Claim {
+                checkworthy,
+                quantities,
+                extent,
+                ..
+            } => Some((checkworthy, quantities, extent.text)),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn check_worthy_claims_with_their_quantities() {
+    let en = claims("en-wire-neutral.txt");
+    assert!(en.iter().all(|(s, _, _)| (0.0..=1.0).contains(s)));
+    assert!(
+        en.iter()
+            .any(|(_, q, _)| q.contains(&"about 4.2 million dollars".to_string())),
+        "{en:#?}"
+    );
+    assert!(
+        en.iter()
+            .any(|(_, q, _)| q.contains(&"1.3 million containers".to_string())),
+        "{en:#?}"
+    );
+    // "She said …" is a claim about money; the headline without numbers or names is not.
+    assert!(
+        !en.iter()
+            .any(|(_, _, t)| t.starts_with("Port authority reopens")),
+        "{en:#?}"
+    );
+    let state = claims("en-state-media.txt");
+    assert!(
+        state
+            .iter()
+            .any(|(_, q, _)| q.contains(&"nearly 100 countries".to_string())),
+        "{state:#?}"
+    );
+    let zh = claims("zh-simplified.txt");
+    assert!(
+        zh.iter()
+            .any(|(_, q, _)| q.contains(&"近100个国家".to_string())),
+        "{zh:#?}"
+    );
+}

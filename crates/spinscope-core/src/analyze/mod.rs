@@ -2,6 +2,7 @@
 //! byte offsets; the report converts them.
 
 pub mod attribution;
+pub mod claims;
 pub mod lexicon;
 pub mod scare_quotes;
 pub mod techniques;
@@ -37,6 +38,7 @@ pub fn find(doc: &Document, view: &TextView<'_>, options: &Options) -> Vec<Findi
             .into_iter()
             .map(techniques::Hit::into_finding),
     );
+    claims::find(view, &mut findings);
     findings.extend(attributions.into_iter().map(|a| a.into_finding(view)));
     findings
 }

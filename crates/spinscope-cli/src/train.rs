@@ -67,18 +67,7 @@ pub fn run(cmd: TrainCommand) -> anyhow::Result<bool> {
                 s.recall,
                 s.f1
             );
-            std::fs::create_dir_all(&out)
-                .with_context(|| format!("{}: cannot create", out.display()))?;
-            let path = out.join("claims.bin");
-            let mut bytes = Vec::new();
-            model.write(&mut bytes)?;
-            std::fs::write(&path, &bytes)
-                .with_context(|| format!("{}: cannot write", path.display()))?;
-            eprintln!(
-                "spinscope: wrote {} ({:.1} MB)",
-                path.display(),
-                bytes.len() as f64 / 1e6
-            );
+            write_model(&out, "claims.bin", &model)?;
             Ok(true)
         }
         TrainCommand::Techniques { data, out, seed } => {
@@ -96,24 +85,28 @@ pub fn run(cmd: TrainCommand) -> anyhow::Result<bool> {
                 ..TrainConfig::default()
             };
             let models = training::train_on(&all, &cfg);
-            std::fs::create_dir_all(&out)
-                .with_context(|| format!("{}: cannot create", out.display()))?;
-            for (name, model) in [
-                ("techniques-tc.bin", &models.tc),
-                ("techniques-si.bin", &models.si),
-            ] {
-                let path = out.join(name);
-                let mut bytes = Vec::new();
-                model.write(&mut bytes)?;
-                std::fs::write(&path, &bytes)
-                    .with_context(|| format!("{}: cannot write", path.display()))?;
-                eprintln!(
-                    "spinscope: wrote {} ({:.1} MB)",
-                    path.display(),
-                    bytes.len() as f64 / 1e6
-                );
-            }
+            write_model(&out, "techniques-tc.bin", &models.tc)?;
+            write_model(&out, "techniques-si.bin", &models.si)?;
             Ok(true)
         }
     }
+}
+
+/// Writes one model's weights into `dir`.
+fn write_model(
+    dir: &std::path::Path,
+    name: &str,
+    model: &spinscope_core::learn::Linear,
+) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("{}: cannot create", dir.display()))?;
+    let path = dir.join(name);
+    let mut bytes = Vec::new();
+    model.write(&mut bytes)?;
+    std::fs::write(&path, &bytes).with_context(|| format!("{}: cannot write", path.display()))?;
+    eprintln!(
+        "spinscope: wrote {} ({:.1} MB)",
+        path.display(),
+        bytes.len() as f64 / 1e6
+    );
+    Ok(())
 }

@@ -339,3 +339,78 @@ fn help_has_examples_and_usage_errors_exit_2() {
     let out = run(&["analyze", "--format", "xml", "x.txt"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn ptc_lines_and_tc_template() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text =
+        "The so-called experts are traitors.\nNo lies, no smears and no sanctions can stop us!\n";
+    let article = temp_file(&dir, "article123.txt", text.as_bytes());
+    let out = run(&["analyze", "--format", "ptc", &article.to_string_lossy()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let lines = stdout(&out);
+    assert!(!lines.is_empty());
+    let chars: Vec<char> = text.chars().collect();
+    for line in lines.lines() {
+        let f: Vec<&str> = line.split('\t').collect();
+        assert_eq!(f.len(), 4, "{line}");
+        assert_eq!(f[0], "123");
+        let (s, e): (usize, usize) = (f[2].parse().expect("start"), f[3].parse().expect("end"));
+        assert!(s < e && e <= chars.len(), "{line}");
+    }
+    assert!(lines.contains("Doubt"), "{lines}");
+    // A TC template: one label per line, in template order, whatever the order of inputs.
+    let template = temp_file(&dir, "template.txt", b"123\t?\t48\t84\n123\t?\t4\t23\n");
+    let out = run(&[
+        "analyze",
+        "--format",
+        "ptc",
+        "--spans",
+        &template.to_string_lossy(),
+        &article.to_string_lossy(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let labelled: Vec<Vec<String>> = stdout(&out)
+        .lines()
+        .map(|l| l.split('\t').map(str::to_string).collect())
+        .collect();
+    assert_eq!(labelled.len(), 2);
+    assert_eq!(labelled[0][2..], ["48".to_string(), "84".to_string()]);
+    assert_eq!(labelled[1][2..], ["4".to_string(), "23".to_string()]);
+    for l in &labelled {
+        assert!(is_technique_label(&l[1]), "{l:?}");
+    }
+    // A template naming an article that is not among the inputs is an error for that line.
+    let missing = temp_file(&dir, "missing.txt", b"999\t?\t0\t3\n");
+    let out = run(&[
+        "analyze",
+        "--format",
+        "ptc",
+        "--spans",
+        &missing.to_string_lossy(),
+        &article.to_string_lossy(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("999"));
+}
+
+/// One of the 14 SemEval-2020 Task 11 labels.
+fn is_technique_label(l: &str) -> bool {
+    [
+        "Appeal_to_Authority",
+        "Appeal_to_fear-prejudice",
+        "Bandwagon,Reductio_ad_hitlerum",
+        "Black-and-White_Fallacy",
+        "Causal_Oversimplification",
+        "Doubt",
+        "Exaggeration,Minimisation",
+        "Flag-Waving",
+        "Loaded_Language",
+        "Name_Calling,Labeling",
+        "Repetition",
+        "Slogans",
+        "Thought-terminating_Cliches",
+        "Whataboutism,Straw_Men,Red_Herring",
+    ]
+    .contains(&l)
+}

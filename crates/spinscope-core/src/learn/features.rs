@@ -3,10 +3,17 @@
 
 /// FNV-1a: stable across runs and platforms, so saved weights stay valid.
 pub fn hash(name: &str) -> u64 {
+    hash_parts(&[name])
+}
+
+/// The hash of the concatenated parts, without building the string.
+pub fn hash_parts(parts: &[&str]) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in name.bytes() {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    for part in parts {
+        for b in part.bytes() {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
     }
     h
 }
@@ -43,10 +50,30 @@ impl Features {
 
     /// Adds a binary feature built from a prefix and a value ("w=" + word).
     pub fn set(&mut self, prefix: &str, what: &str) {
-        let mut name = String::with_capacity(prefix.len() + what.len());
-        name.push_str(prefix);
-        name.push_str(what);
-        self.add(&name, 1.0);
+        self.set_parts(&[prefix, what]);
+    }
+
+    /// Adds a binary feature named by the concatenated parts; allocates only to keep names.
+    pub fn set_parts(&mut self, parts: &[&str]) {
+        self.index.push(self.bucket(hash_parts(parts)));
+        self.value.push(1.0);
+        if let Some(names) = &mut self.names {
+            names.push(parts.concat());
+        }
+    }
+
+    /// The bucket of a hash for this feature vector's size.
+    pub fn bucket(&self, hash: u64) -> u32 {
+        (hash & ((1u64 << self.bits) - 1)) as u32
+    }
+
+    /// Adds an already hashed feature (see [`Features::bucket`]); `name` is kept when names are.
+    pub fn add_bucket(&mut self, bucket: u32, value: f32, name: impl FnOnce() -> String) {
+        self.index.push(bucket);
+        self.value.push(value);
+        if let Some(names) = &mut self.names {
+            names.push(name());
+        }
     }
 
     pub fn len(&self) -> usize {

@@ -45,6 +45,8 @@ pub struct TextView<'t> {
     /// their starts and their ends are sorted and lookups are binary searches.
     top: Vec<usize>,
     pub langs: LangShares,
+    /// The text lower-cased, made on first use (repetition counts).
+    lower: std::sync::OnceLock<String>,
 }
 
 impl<'t> TextView<'t> {
@@ -114,6 +116,7 @@ impl<'t> TextView<'t> {
             quotes,
             top,
             langs,
+            lower: std::sync::OnceLock::new(),
         }
     }
 
@@ -131,6 +134,11 @@ impl<'t> TextView<'t> {
     pub fn sentence_at(&self, offset: usize) -> Option<usize> {
         let i = self.sentences.partition_point(|s| s.span.end <= offset);
         (i < self.sentences.len() && self.sentences[i].span.start <= offset).then_some(i)
+    }
+
+    /// The whole text lower-cased; computed once per view.
+    pub fn lower(&self) -> &str {
+        self.lower.get_or_init(|| self.text.to_lowercase())
     }
 
     /// The outermost quotes, in order.

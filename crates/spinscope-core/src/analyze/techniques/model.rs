@@ -7,6 +7,7 @@ use std::sync::OnceLock;
 
 use super::Hit;
 use crate::doc::{Lang, Span};
+use crate::learn::features::hash_parts;
 use crate::learn::{Features, Linear, TrainConfig};
 use crate::report::Technique;
 use crate::text::{TextView, TokenKind};
@@ -81,6 +82,10 @@ struct Context {
     sentence_rules: Vec<usize>,
     /// Whether each sentence has an exclamation mark, a question mark.
     marks: Vec<(bool, bool)>,
+    /// Lower-cased words of the tokens the tagger reads (empty elsewhere).
+    words: Vec<String>,
+    /// Per sentence the tagger reads: its first words (token, hashed "sw=" feature).
+    bags: Vec<Vec<(usize, u32)>>,
 }
 
 impl Context {
@@ -119,11 +124,31 @@ impl Context {
                 (text.contains('!'), text.contains('?'))
             })
             .collect();
+        let mut words = vec![String::new(); toks.len()];
+        let mut bags = vec![Vec::new(); view.sentences.len()];
+        let probe = Features::new(SI_BITS, false);
+        for (si, s) in view.sentences.iter().enumerate() {
+            if s.tokens.len() > MAX_SENTENCE_TOKENS {
+                continue;
+            }
+            for j in s.tokens.clone() {
+                words[j] = word_of(view, toks[j].span);
+            }
+            bags[si] = s
+                .tokens
+                .clone()
+                .take(60)
+                .filter(|&j| toks[j].kind == TokenKind::Word)
+                .map(|j| (j, probe.bucket(hash_parts(&["sw=", &words[j]]))))
+                .collect();
+        }
         Context {
             cover,
             quoted,
             sentence_rules,
             marks,
+            words,
+            bags,
         }
     }
 }
@@ -140,28 +165,27 @@ fn token_features(
     let mut f = Features::new(SI_BITS, keep);
     let toks = &view.tokens;
     let s = &view.sentences[sentence];
-    let w = |j: isize| -> String {
+    let w = |j: isize| -> &str {
         let k = i as isize + j;
         if k < s.tokens.start as isize || k >= s.tokens.end as isize {
-            return "<s>".into();
+            return "<s>";
         }
-        word_of(view, toks[k as usize].span)
+        &ctx.words[k as usize]
     };
     let w0 = w(0);
-    f.set("w=", &w0);
-    f.set("w-1=", &w(-1));
-    f.set("w+1=", &w(1));
-    f.set("w-2=", &w(-2));
-    f.set("w+2=", &w(2));
-    f.set("w-3=", &w(-3));
-    f.set("w+3=", &w(3));
-    f.set("b-=", &format!("{}|{}", w(-1), w0));
-    f.set("b+=", &format!("{}|{}", w0, w(1)));
+    f.set("w=", w0);
+    f.set("w-1=", w(-1));
+    f.set("w+1=", w(1));
+    f.set("w-2=", w(-2));
+    f.set("w+2=", w(2));
+    f.set("w-3=", w(-3));
+    f.set("w+3=", w(3));
+    f.set_parts(&["b-=", w(-1), "|", w0]);
+    f.set_parts(&["b+=", w0, "|", w(1)]);
     f.set("shape=", shape(toks[i].span.slice(view.text)));
-    let chars: Vec<char> = w0.chars().collect();
-    if chars.len() > 4 {
-        let suffix: String = chars[chars.len() - 3..].iter().collect();
-        f.set("suf=", &suffix);
+    if w0.chars().count() > 4 {
+        let cut = w0.char_indices().rev().nth(2).map_or(0, |(b, _)| b);
+        f.set("suf=", &w0[cut..]);
     }
     for t in &cover[i] {
         f.set("rule=", t.label());
@@ -177,17 +201,11 @@ fn token_features(
         }
     }
     // The sentence's other words, weakly: some sentences are propaganda through and through.
-    let bag: Vec<String> = s
-        .tokens
-        .clone()
-        .take(60)
-        .filter(|&j| j != i && toks[j].kind == TokenKind::Word)
-        .take(40)
-        .map(|j| word_of(view, toks[j].span))
-        .collect();
-    let weight = 1.0 / (bag.len().max(1) as f32).sqrt();
-    for b in &bag {
-        f.add(&format!("sw={b}"), weight);
+    let bag = &ctx.bags[sentence];
+    let others = bag.iter().filter(|&&(j, _)| j != i).take(40);
+    let weight = 1.0 / (others.clone().count().max(1) as f32).sqrt();
+    for &(j, bucket) in others {
+        f.add_bucket(bucket, weight, || format!("sw={}", ctx.words[j]));
     }
     // How much the rules found in the whole sentence: techniques cluster in sentences.
     f.set(
@@ -266,7 +284,7 @@ pub fn span_features(view: &TextView<'_>, span: Span, rules: &[Hit], keep: bool)
     let lower = span.slice(view.text).to_lowercase();
     if lower.len() >= 3 {
         // Within 32 KB either side: the article, and bounded work on a 50 MB line.
-        let window = around(view.text, span, 32 * 1024).to_lowercase();
+        let window = around(view.lower(), span, 32 * 1024);
         let count = window.matches(lower.as_str()).count();
         f.set("rep=", bucket(count, &[1, 2, 3, 5]));
     }
@@ -299,7 +317,8 @@ fn around(text: &str, span: Span, margin: usize) -> &str {
     while !text.is_char_boundary(b) {
         b += 1;
     }
-    &text[a..b]
+    // (`text` may be a lower-cased copy whose length differs a little from the original's.)
+    &text[a.min(b)..b]
 }
 
 fn bucket(n: usize, edges: &[usize]) -> &'static str {

@@ -154,7 +154,11 @@ impl Ctx<'_, '_> {
         }
         let source = self.span_of(0, c);
         let content = self.content_from(self.toks[c + 1].span.start)?;
-        let (kind, descriptor) = self.classify(0, c);
+        let (mut kind, mut descriptor) = self.classify(0, c);
+        // "GT: …" in an interview: the outlet asking its own questions.
+        if self.outlet.is_self(source.slice(self.text())) {
+            (kind, descriptor) = (SourceType::SelfOutlet, None);
+        }
         Some(self.build(
             source,
             kind,

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Subcommand, ValueEnum};
-use spinscope_core::eval::polnear::{self, Subset};
+use spinscope_core::eval::attribution_relations::{self as polnear, Subset};
 use spinscope_core::eval::ptc::{self, training};
 use spinscope_core::eval::spans::{Counts, Prf};
 use spinscope_core::learn::TrainConfig;

@@ -1,7 +1,7 @@
 //! Scorers for public benchmark layouts, so spinscope's figures compare with published ones.
 
+pub mod attribution_relations;
 pub mod brat;
 pub mod checkworthy;
-pub mod polnear;
 pub mod ptc;
 pub mod spans;

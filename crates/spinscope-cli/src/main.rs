@@ -9,7 +9,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use spinscope_core::ingest::{self, Input};
-use spinscope_core::Options;
+use spinscope_core::{Document, Options};
 
 use output::{Format, Sink};
 
@@ -127,36 +127,12 @@ fn analyze(args: AnalyzeArgs) -> anyhow::Result<bool> {
         for_scoring: format == Format::Ptc,
     };
     let mut sink = Sink::new(io::BufWriter::new(stdout.lock()), format);
-    let mut all_ok = true;
-    for path in &args.files {
-        let docs = match Input::open(path).and_then(ingest::documents) {
-            Ok(docs) => docs,
-            Err(e) => {
-                report_error(&e);
-                all_ok = false;
-                continue;
-            }
-        };
-        for loaded in docs {
-            match loaded {
-                Ok(loaded) => {
-                    if let Some(w) = &loaded.warning {
-                        eprintln!("spinscope: warning: {w}");
-                    }
-                    let report = spinscope_core::analyze(&loaded.document, &options);
-                    sink.write(&report)?;
-                }
-                Err(e) => {
-                    report_error(&e);
-                    all_ok = false;
-                }
-            }
-        }
+    let all_ok = each_document(&args.files, |read| match read {
+        Read::Document(doc) => Ok(sink.write(&spinscope_core::analyze(&doc, &options))?),
         // Streaming outputs reach the reader file by file, not only at exit.
-        if terminal {
-            sink.flush()?;
-        }
-    }
+        Read::EndOfFile if terminal => Ok(sink.flush()?),
+        Read::EndOfFile => Ok(()),
+    })?;
     sink.finish()?;
     Ok(all_ok)
 }
@@ -171,25 +147,8 @@ fn classify_template(template: &str, files: &[String]) -> anyhow::Result<bool> {
         std::fs::read_to_string(template).map_err(|e| spinscope_core::Error::io(template, e))?;
     let lines = parse_labels(template, &data)?;
     let mut labels: Vec<Option<&'static str>> = vec![None; lines.len()];
-    let mut all_ok = true;
-    for path in files {
-        let docs = match Input::open(path).and_then(ingest::documents) {
-            Ok(docs) => docs,
-            Err(e) => {
-                report_error(&e);
-                all_ok = false;
-                continue;
-            }
-        };
-        for loaded in docs {
-            let doc = match loaded {
-                Ok(l) => l.document,
-                Err(e) => {
-                    report_error(&e);
-                    all_ok = false;
-                    continue;
-                }
-            };
+    let mut all_ok = each_document(files, |read| {
+        if let Read::Document(doc) = read {
             let id = ptc_article_id(&doc.id);
             let wanted: Vec<usize> = (0..lines.len()).filter(|&i| lines[i].0 == id).collect();
             let spans: Vec<_> = wanted.iter().map(|&i| lines[i].2).collect();
@@ -197,7 +156,8 @@ fn classify_template(template: &str, files: &[String]) -> anyhow::Result<bool> {
                 labels[i] = Some(t.label());
             }
         }
-    }
+        Ok(())
+    })?;
     let mut out = io::BufWriter::new(io::stdout().lock());
     for ((id, _, span), label) in lines.iter().zip(&labels) {
         match label {
@@ -209,6 +169,48 @@ fn classify_template(template: &str, files: &[String]) -> anyhow::Result<bool> {
         }
     }
     out.flush()?;
+    Ok(all_ok)
+}
+
+/// What [`each_document`] hands its caller.
+enum Read {
+    Document(Document),
+    /// The current input has no more documents.
+    EndOfFile,
+}
+
+/// Reads every document of every input in order. A bad input or record is reported on one
+/// line with its name and reading goes on; returns whether everything was read.
+fn each_document(
+    files: &[String],
+    mut handle: impl FnMut(Read) -> anyhow::Result<()>,
+) -> anyhow::Result<bool> {
+    let mut all_ok = true;
+    for path in files {
+        match Input::open(path).and_then(ingest::documents) {
+            Ok(docs) => {
+                for loaded in docs {
+                    match loaded {
+                        Ok(loaded) => {
+                            if let Some(w) = &loaded.warning {
+                                eprintln!("spinscope: warning: {w}");
+                            }
+                            handle(Read::Document(loaded.document))?;
+                        }
+                        Err(e) => {
+                            report_error(&e);
+                            all_ok = false;
+                        }
+                    }
+                }
+            }
+            Err(e) => {
+                report_error(&e);
+                all_ok = false;
+            }
+        }
+        handle(Read::EndOfFile)?;
+    }
     Ok(all_ok)
 }
 

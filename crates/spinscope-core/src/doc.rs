@@ -160,6 +160,15 @@ impl<'t> OffsetMap<'t> {
     }
 }
 
+/// The byte offset of every code point index of `text`, plus one for its end: turns the code
+/// point offsets of label files (PTC, templates) into byte offsets.
+pub fn byte_offsets(text: &str) -> Vec<usize> {
+    text.char_indices()
+        .map(|(b, _)| b)
+        .chain(std::iter::once(text.len()))
+        .collect()
+}
+
 /// Counts UTF-8 lead bytes, i.e. code points that start in `bytes`.
 fn count_char_starts(bytes: &[u8]) -> usize {
     bytes.iter().filter(|&&b| (b as i8) >= -0x40).count()

@@ -342,12 +342,7 @@ pub mod training {
         let view = TextView::new(&a.text);
         let found = attribution::find(&doc, &view);
         let rules = techniques::rules(&view, &found);
-        let bytes: Vec<usize> = a
-            .text
-            .char_indices()
-            .map(|(b, _)| b)
-            .chain(std::iter::once(a.text.len()))
-            .collect();
+        let bytes = crate::doc::byte_offsets(&a.text);
         let to_byte = |c: usize| bytes.get(c).copied().unwrap_or(a.text.len());
         let gold = a
             .spans

@@ -57,12 +57,7 @@ pub fn classify_spans(doc: &Document, spans: &[Span]) -> Vec<Technique> {
     let view = TextView::new(&doc.text);
     let found = attribution::find(doc, &view);
     let hits = rules(&view, &found);
-    let bytes: Vec<usize> = doc
-        .text
-        .char_indices()
-        .map(|(b, _)| b)
-        .chain(std::iter::once(doc.text.len()))
-        .collect();
+    let bytes = crate::doc::byte_offsets(&doc.text);
     let to_byte = |c: usize| bytes.get(c).copied().unwrap_or(doc.text.len());
     spans
         .iter()

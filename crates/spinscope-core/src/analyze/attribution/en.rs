@@ -163,7 +163,7 @@ impl Ctx<'_, '_> {
             source,
             kind,
             descriptor,
-            Some(self.toks[c].span),
+            self.toks[c].span,
             content,
             false,
             "headline colon",
@@ -263,7 +263,7 @@ impl Ctx<'_, '_> {
                     source,
                     kind,
                     descriptor,
-                    Some(cue),
+                    cue,
                     content,
                     self_citation,
                     "source-cue-content",
@@ -275,7 +275,7 @@ impl Ctx<'_, '_> {
                 source,
                 kind,
                 descriptor,
-                Some(cue),
+                cue,
                 content,
                 self_citation,
                 "content-source-cue",
@@ -293,7 +293,7 @@ impl Ctx<'_, '_> {
                         self.span_of(s_from, s_to),
                         kind,
                         descriptor,
-                        Some(cue),
+                        cue,
                         content,
                         kind == SourceType::SelfOutlet,
                         "subject-and-cue",
@@ -311,7 +311,7 @@ impl Ctx<'_, '_> {
             self.span_of(s_from, s_to),
             kind,
             descriptor,
-            Some(cue),
+            cue,
             content,
             self_citation,
             "content-cue-source",
@@ -338,7 +338,7 @@ impl Ctx<'_, '_> {
             self.span_of(s_from, s_to),
             kind,
             descriptor,
-            Some(cue),
+            cue,
             content,
             self_citation,
             "according-to",
@@ -791,21 +791,22 @@ impl Ctx<'_, '_> {
         source: Span,
         kind: SourceType,
         descriptor: Option<String>,
-        cue: Option<Span>,
+        cue: Span,
         content: Span,
         self_citation: bool,
         rule: &'static str,
     ) -> Attribution {
-        Attribution {
+        let a = Attribution::new(
             source,
-            source_type: kind,
-            descriptor,
+            (kind, descriptor),
             cue,
             content,
-            self_citation: self_citation || kind == SourceType::SelfOutlet,
-            resolved_type: None,
             rule,
-            paragraph: self.paragraph,
+            self.paragraph,
+        );
+        Attribution {
+            self_citation: self_citation || a.self_citation,
+            ..a
         }
     }
 }

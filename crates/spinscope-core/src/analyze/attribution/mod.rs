@@ -29,6 +29,29 @@ pub struct Attribution {
 }
 
 impl Attribution {
+    /// An attribution through `cue`; a source that is the outlet itself makes it a
+    /// self-citation.
+    fn new(
+        source: Span,
+        (source_type, descriptor): (SourceType, Option<String>),
+        cue: Span,
+        content: Span,
+        rule: &'static str,
+        paragraph: usize,
+    ) -> Self {
+        Attribution {
+            source,
+            source_type,
+            descriptor,
+            cue: Some(cue),
+            content,
+            self_citation: source_type == SourceType::SelfOutlet,
+            resolved_type: None,
+            rule,
+            paragraph,
+        }
+    }
+
     /// Anonymous sources, vague groups, and pronouns that refer to either.
     pub fn anonymous(&self) -> bool {
         let kind = match self.source_type {

@@ -139,17 +139,14 @@ fn unsourced(
     } else {
         SourceType::Anonymous
     };
-    Some(Attribution {
-        source: cue,
-        source_type: kind,
-        descriptor: Some("no source named".into()),
-        cue: Some(cue),
+    Some(Attribution::new(
+        cue,
+        (kind, Some("no source named".into())),
+        cue,
         content,
-        self_citation: false,
-        resolved_type: None,
-        rule: "zh unsourced",
-        paragraph: s.paragraph,
-    })
+        "zh unsourced",
+        s.paragraph,
+    ))
 }
 
 /// "据知情人士透露，…", "援引消息人士称…".
@@ -184,17 +181,14 @@ fn according(
     let cue = toks[k].span.cover(&closer);
     let content = content_from(view, s.span, skip_marks(view, closer.end))?;
     let (kind, descriptor) = classify(view, source, outlet);
-    Some(Attribution {
+    Some(Attribution::new(
         source,
-        source_type: kind,
-        descriptor,
-        cue: Some(cue),
+        (kind, descriptor),
+        cue,
         content,
-        self_citation: kind == SourceType::SelfOutlet,
-        resolved_type: None,
-        rule: "zh according",
-        paragraph: s.paragraph,
-    })
+        "zh according",
+        s.paragraph,
+    ))
 }
 
 /// "外交部发言人汪文斌27日在例行记者会上表示，…", "本报记者获悉，…", "一位专家告诉环球时报记者：…".
@@ -278,15 +272,15 @@ fn verb(
     let content = content_from(view, s.span, skip_marks(view, after))
         .or_else(|| quote_before(view, clause))?;
     Some(Attribution {
-        source,
-        source_type: kind,
-        descriptor,
-        cue: Some(cue),
-        content,
         self_citation,
-        resolved_type: None,
-        rule: "zh source-cue-content",
-        paragraph: s.paragraph,
+        ..Attribution::new(
+            source,
+            (kind, descriptor),
+            cue,
+            content,
+            "zh source-cue-content",
+            s.paragraph,
+        )
     })
 }
 
@@ -317,17 +311,14 @@ fn fused(
     let cue = Span::new(source.end, t.span.end);
     let content = content_from(view, s.span, skip_marks(view, cue.end))?;
     let (kind, descriptor) = classify(view, source, outlet);
-    Some(Attribution {
+    Some(Attribution::new(
         source,
-        source_type: kind,
-        descriptor,
-        cue: Some(cue),
+        (kind, descriptor),
+        cue,
         content,
-        self_citation: kind == SourceType::SelfOutlet,
-        resolved_type: None,
-        rule: "zh source-cue-content",
-        paragraph: s.paragraph,
-    })
+        "zh source-cue-content",
+        s.paragraph,
+    ))
 }
 
 /// "賴岳謙嗆:就是想偷技術!", "汪文斌：美方应停止干涉": a short speaker before a colon.
@@ -371,17 +362,14 @@ fn colon(
     let source = Span::new(sentence.start, sentence.start + source_end);
     let content = content_from(view, sentence, sentence.start + i + c.len_utf8())?;
     let (kind, descriptor) = classify(view, source, outlet);
-    Some(Attribution {
+    Some(Attribution::new(
         source,
-        source_type: kind,
-        descriptor,
-        cue: Some(cue),
+        (kind, descriptor),
+        cue,
         content,
-        self_citation: kind == SourceType::SelfOutlet,
-        resolved_type: None,
-        rule: "headline colon",
+        "headline colon",
         paragraph,
-    })
+    ))
 }
 
 /// Skips "道", commas, colons and spaces after a cue.

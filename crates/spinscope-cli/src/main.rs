@@ -63,7 +63,8 @@ struct AnalyzeArgs {
     /// (`article_id<TAB>?<TAB>start<TAB>end`), one label per line, in template order.
     #[arg(long, value_name = "TEMPLATE")]
     spans: Option<String>,
-    /// Rule tier only (`fast`) or rules plus the learned model (`full`).
+    /// `fast`: rules and the small linear models; `full`: adds the multilingual encoder (not in
+    /// this build yet, falls back to `fast` with a notice).
     #[arg(long, value_enum, default_value_t = Tier::Fast)]
     tier: Tier,
 }
@@ -103,7 +104,7 @@ fn main() -> ExitCode {
 /// Analyses every input; returns whether all of them were analysed.
 fn analyze(args: AnalyzeArgs) -> anyhow::Result<bool> {
     if args.tier == Tier::Full {
-        eprintln!("spinscope: note: no learned model in this build; using the fast rule tier");
+        eprintln!("spinscope: note: the full tier (multilingual encoder) is not in this build; using the fast tier (rules and linear models)");
     }
     if let Some(template) = &args.spans {
         if args.format != Some(FormatArg::Ptc) {

@@ -161,11 +161,9 @@ impl Ctx<'_, '_> {
         }
         Some(self.build(
             source,
-            kind,
-            descriptor,
+            (kind, descriptor),
             self.toks[c].span,
             content,
-            false,
             "headline colon",
         ))
     }
@@ -243,12 +241,13 @@ impl Ctx<'_, '_> {
             if FIND.contains(&w.as_str()) && self.outlet.is_self(source.slice(self.text())) {
                 (kind, descriptor) = (SourceType::SelfOutlet, None);
             }
-            let mut self_citation = kind == SourceType::SelfOutlet;
+            // The outlet that learns, or is told ("told the Global Times"), cites itself even
+            // when the source becomes "sources" below.
+            let mut self_cited = kind == SourceType::SelfOutlet;
             let mut after = cue_end;
             // "The Global Times has learned from sources that…"
             if FIND.contains(&w.as_str()) && self.lower(cue_end) == "from" {
                 if let Some((f_from, f_to)) = self.np_after(cue_end + 1) {
-                    self_citation = kind == SourceType::SelfOutlet;
                     source = self.span_of(f_from, f_to);
                     (kind, descriptor) = self.classify(f_from, f_to);
                     after = f_to;
@@ -256,30 +255,18 @@ impl Ctx<'_, '_> {
             }
             let (_, receiver) = self.receiver(after, &w);
             if receiver.is_some_and(|r| self.outlet.is_self(r.slice(self.text()))) {
-                self_citation = true;
+                self_cited = true;
             }
-            if let Some((content, _)) = self.content_after(after, &w) {
-                return Some(self.build(
-                    source,
-                    kind,
-                    descriptor,
-                    cue,
-                    content,
-                    self_citation,
-                    "source-cue-content",
-                ));
-            }
-            let content = self.content_before(s_from)?;
-            let content = self.split_quote(content, cue_end);
-            return Some(self.build(
-                source,
-                kind,
-                descriptor,
-                cue,
-                content,
-                self_citation,
-                "content-source-cue",
-            ));
+            let (content, rule) = match self.content_after(after, &w) {
+                Some((content, _)) => (content, "source-cue-content"),
+                None => {
+                    let content = self.content_before(s_from)?;
+                    (self.split_quote(content, cue_end), "content-source-cue")
+                }
+            };
+            let mut found = self.build(source, (kind, descriptor), cue, content, rule);
+            found.self_citation |= self_cited;
+            return Some(found);
         }
         // "Trump visited Orlando and said…", "…, adding that…": the sentence's subject speaks.
         let coordinated = cue_start > 0
@@ -291,11 +278,9 @@ impl Ctx<'_, '_> {
                 if let Some((content, _)) = self.content_after(cue_end, &w) {
                     return Some(self.build(
                         self.span_of(s_from, s_to),
-                        kind,
-                        descriptor,
+                        (kind, descriptor),
                         cue,
                         content,
-                        kind == SourceType::SelfOutlet,
                         "subject-and-cue",
                     ));
                 }
@@ -306,14 +291,11 @@ impl Ctx<'_, '_> {
         let (s_from, s_to) = self.np_after_appositive(cue_end)?;
         let content = self.split_quote(content, s_to);
         let (kind, descriptor) = self.classify(s_from, s_to);
-        let self_citation = kind == SourceType::SelfOutlet;
         Some(self.build(
             self.span_of(s_from, s_to),
-            kind,
-            descriptor,
+            (kind, descriptor),
             cue,
             content,
-            self_citation,
             "content-cue-source",
         ))
     }
@@ -333,14 +315,11 @@ impl Ctx<'_, '_> {
         if content.is_empty() {
             return None;
         }
-        let self_citation = kind == SourceType::SelfOutlet;
         Some(self.build(
             self.span_of(s_from, s_to),
-            kind,
-            descriptor,
+            (kind, descriptor),
             cue,
             content,
-            self_citation,
             "according-to",
         ))
     }
@@ -785,29 +764,23 @@ impl Ctx<'_, '_> {
         )
     }
 
-    #[allow(clippy::too_many_arguments)]
+    /// An attribution in this sentence; the outlet as source makes it a self-citation.
     fn build(
         &self,
         source: Span,
-        kind: SourceType,
-        descriptor: Option<String>,
+        kind_and_descriptor: (SourceType, Option<String>),
         cue: Span,
         content: Span,
-        self_citation: bool,
         rule: &'static str,
     ) -> Attribution {
-        let a = Attribution::new(
+        Attribution::new(
             source,
-            (kind, descriptor),
+            kind_and_descriptor,
             cue,
             content,
             rule,
             self.paragraph,
-        );
-        Attribution {
-            self_citation: self_citation || a.self_citation,
-            ..a
-        }
+        )
     }
 }
 

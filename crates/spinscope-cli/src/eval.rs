@@ -110,7 +110,7 @@ pub fn run(cmd: EvalCommand) -> anyhow::Result<bool> {
             seed,
             format,
         } => {
-            let articles = ptc::load(&data)?;
+            let articles = crate::train::load_ptc(&data)?;
             if folds < 2 || articles.len() < folds {
                 anyhow::bail!(
                     "{}: need at least {folds} articles and --folds >= 2",
@@ -118,10 +118,6 @@ pub fn run(cmd: EvalCommand) -> anyhow::Result<bool> {
                 );
             }
             let census = ptc::census(&articles);
-            eprintln!(
-                "spinscope: {} articles, {} spans; segmenting…",
-                census.articles, census.spans
-            );
             let prepared: Vec<training::Prepared<'_>> =
                 articles.iter().map(training::prepare).collect();
             let cfg = TrainConfig {

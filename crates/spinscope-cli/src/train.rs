@@ -9,35 +9,44 @@ use spinscope_core::learn::TrainConfig;
 
 #[derive(Subcommand, Debug)]
 pub enum TrainCommand {
-    /// The check-worthiness model, from CheckThat! 2024 English: trains on
-    /// CT24_checkworthy_english_train.tsv, scores the dev file, writes claims.bin.
-    Claims {
-        /// The folder, e.g. ../shared/data/checkworthy
-        #[arg(long, value_name = "DIR")]
-        data: PathBuf,
-        #[arg(long, value_name = "DIR", default_value = "models")]
-        out: PathBuf,
-        #[arg(long, default_value_t = 7)]
-        seed: u64,
-    },
-    /// The technique span tagger and classifier, from a PTC folder (all its articles). Writes
-    /// techniques-si.bin and techniques-tc.bin; rebuild spinscope to ship them.
-    Techniques {
-        /// The folder, e.g. ../shared/data/ptc
-        #[arg(long, value_name = "DIR")]
-        data: PathBuf,
-        /// Where the weights go.
-        #[arg(long, value_name = "DIR", default_value = "models")]
-        out: PathBuf,
-        #[arg(long, default_value_t = 7)]
-        seed: u64,
-    },
+    /// The check-worthiness model, from CheckThat! 2024 English (e.g. ../shared/data/checkworthy):
+    /// trains on CT24_checkworthy_english_train.tsv, scores the dev file, writes claims.bin.
+    Claims(TrainArgs),
+    /// The technique span tagger and classifier, from a PTC folder (e.g. ../shared/data/ptc, all
+    /// its articles). Writes techniques-si.bin and techniques-tc.bin; rebuild spinscope to ship
+    /// them.
+    Techniques(TrainArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct TrainArgs {
+    /// The data folder.
+    #[arg(long, value_name = "DIR")]
+    data: PathBuf,
+    /// Where the weights go.
+    #[arg(long, value_name = "DIR", default_value = "models")]
+    out: PathBuf,
+    #[arg(long, default_value_t = 7)]
+    seed: u64,
+}
+
+/// Reads a PTC folder and says what it holds.
+pub fn load_ptc(data: &std::path::Path) -> anyhow::Result<Vec<ptc::Article>> {
+    let articles = ptc::load(data)?;
+    let census = ptc::census(&articles);
+    eprintln!(
+        "spinscope: {}: {} articles, {} spans",
+        data.display(),
+        census.articles,
+        census.spans
+    );
+    Ok(articles)
 }
 
 /// Trains a model and writes its weights.
 pub fn run(cmd: TrainCommand) -> anyhow::Result<bool> {
     match cmd {
-        TrainCommand::Claims { data, out, seed } => {
+        TrainCommand::Claims(TrainArgs { data, out, seed }) => {
             use spinscope_core::analyze::claims;
             use spinscope_core::eval::checkworthy;
             let mut sets = Vec::new();
@@ -70,13 +79,8 @@ pub fn run(cmd: TrainCommand) -> anyhow::Result<bool> {
             write_model(&out, "claims.bin", &model)?;
             Ok(true)
         }
-        TrainCommand::Techniques { data, out, seed } => {
-            let articles = ptc::load(&data)?;
-            let census = ptc::census(&articles);
-            eprintln!(
-                "spinscope: training on {} articles, {} spans",
-                census.articles, census.spans
-            );
+        TrainCommand::Techniques(TrainArgs { data, out, seed }) => {
+            let articles = load_ptc(&data)?;
             let prepared: Vec<training::Prepared<'_>> =
                 articles.iter().map(training::prepare).collect();
             let all: Vec<&training::Prepared<'_>> = prepared.iter().collect();

@@ -35,6 +35,18 @@ pub enum EvalCommand {
         #[arg(long, value_enum, default_value_t = EvalFormat::Table)]
         format: EvalFormat,
     },
+    /// Article extraction from HTML: the Zyte benchmark layout (`ground-truth.json`, `html/`;
+    /// 4-token shingle P/R/F1) and trafilatura's (`evaldata*.json`, `html/`; with/without
+    /// snippets, title/author/date). DIR is either layout or a folder holding both.
+    Extraction {
+        #[arg(long, value_name = "DIR")]
+        data: PathBuf,
+        /// Also list the pages scoring worst, with their scores.
+        #[arg(long, value_name = "N", default_value_t = 0)]
+        worst: usize,
+        #[arg(long, value_enum, default_value_t = EvalFormat::Table)]
+        format: EvalFormat,
+    },
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug)]
@@ -53,6 +65,11 @@ pub enum EvalFormat {
 /// Runs an evaluation and prints its scores.
 pub fn run(cmd: EvalCommand) -> anyhow::Result<bool> {
     match cmd {
+        EvalCommand::Extraction {
+            data,
+            worst,
+            format,
+        } => crate::extraction::evaluate(&data, worst, format == EvalFormat::Json),
         EvalCommand::Polnear {
             data,
             subset,

@@ -1,6 +1,7 @@
 //! The `spinscope` binary: argument parsing and wiring; the work happens in the library crates.
 
 mod eval;
+mod extraction;
 mod output;
 mod train;
 
@@ -40,6 +41,9 @@ enum Command {
     /// Analyse documents: plain text, JSONL (one {"id", "text", ...} object per line), or stdin.
     #[command(after_help = EXAMPLES)]
     Analyze(AnalyzeArgs),
+    /// Print the text and metadata `analyze` sees: the article body of an HTML page (or of each
+    /// WARC response), or a text/JSONL document as read.
+    Extract(ExtractArgs),
     /// Score spinscope on a public benchmark layout.
     #[command(subcommand)]
     Eval(eval::EvalCommand),
@@ -69,6 +73,23 @@ struct AnalyzeArgs {
     tier: Tier,
 }
 
+#[derive(clap::Args, Debug)]
+struct ExtractArgs {
+    /// Files to read; `-` reads stdin.
+    #[arg(required = true, value_name = "FILE")]
+    files: Vec<String>,
+    /// `text`: the body alone, documents separated by a blank line; `json`: one object per
+    /// document and line, {"id", "text", "title", "author", "published", "outlet", "url", "lang"}.
+    #[arg(long, value_enum, default_value_t = ExtractFormat::Text)]
+    format: ExtractFormat,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum ExtractFormat {
+    Text,
+    Json,
+}
+
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 enum FormatArg {
     Json,
@@ -87,6 +108,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Analyze(args) => analyze(args),
+        Command::Extract(args) => extract(args),
         Command::Eval(cmd) => eval::run(cmd),
         Command::Train(cmd) => train::run(cmd),
     };
@@ -135,6 +157,28 @@ fn analyze(args: AnalyzeArgs) -> anyhow::Result<bool> {
         Read::EndOfFile => Ok(()),
     })?;
     sink.finish()?;
+    Ok(all_ok)
+}
+
+fn extract(args: ExtractArgs) -> anyhow::Result<bool> {
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    let mut first = true;
+    let all_ok = each_document(&args.files, |read| {
+        if let Read::Document(doc) = read {
+            match args.format {
+                ExtractFormat::Json => extraction::write_json(&mut out, &doc)?,
+                ExtractFormat::Text => {
+                    if !first {
+                        writeln!(out)?;
+                    }
+                    writeln!(out, "{}", doc.text.trim_end())?;
+                }
+            }
+            first = false;
+        }
+        Ok(())
+    })?;
+    out.flush()?;
     Ok(all_ok)
 }
 

@@ -16,6 +16,7 @@ pub struct Document {
     pub published: Option<String>,
     pub outlet: Option<String>,
     pub url: Option<String>,
+    pub author: Option<String>,
     pub text: String,
 }
 

@@ -18,8 +18,6 @@ pub enum Error {
         line: usize,
         message: String,
     },
-    #[error("{path}: {kind} input is not supported by this build yet")]
-    Unsupported { path: String, kind: &'static str },
 }
 
 impl Error {

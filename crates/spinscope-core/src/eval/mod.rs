@@ -3,5 +3,6 @@
 pub mod attribution_relations;
 pub mod brat;
 pub mod checkworthy;
+pub mod extraction;
 pub mod ptc;
 pub mod spans;

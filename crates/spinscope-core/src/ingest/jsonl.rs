@@ -1,4 +1,5 @@
-//! JSONL: one object per line with `text` and optional `id`, `title`, `outlet`, `published`, `url`.
+//! JSONL: one object per line with `text` and optional `id`, `title`, `outlet`, `published`, `url`,
+//! `author`.
 
 use std::io::BufRead;
 
@@ -64,6 +65,7 @@ impl Records {
             published: self.optional(&map, "published")?,
             outlet: self.optional(&map, "outlet")?,
             url: self.optional(&map, "url")?,
+            author: self.optional(&map, "author")?,
             text,
         })
     }

@@ -3,8 +3,10 @@
 //! Inputs are read as streams: a JSONL file yields one document per line without being held in
 //! memory whole.
 
+pub mod html;
 mod jsonl;
 mod sniff;
+mod warc;
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
@@ -74,6 +76,7 @@ impl std::fmt::Debug for Documents {
 enum DocumentsInner {
     One(Option<Loaded>),
     Jsonl(jsonl::Records),
+    Warc(warc::Records),
 }
 
 impl Iterator for Documents {
@@ -83,6 +86,7 @@ impl Iterator for Documents {
         match &mut self.inner {
             DocumentsInner::One(doc) => doc.take().map(Ok),
             DocumentsInner::Jsonl(records) => records.next(),
+            DocumentsInner::Warc(records) => records.next(),
         }
     }
 }
@@ -96,6 +100,13 @@ pub fn documents(mut input: Input) -> Result<Documents> {
         .fill_buf()
         .map_err(|e| Error::io(&source, e))?
         .to_vec();
+    if head.starts_with(GZIP_MAGIC) {
+        // Compressed inputs (`.warc.gz`, `.html.gz`, `.jsonl.gz`) are read through a decoder and
+        // told apart by what they hold.
+        let reader = std::mem::replace(&mut input.reader, Box::new(io::empty()));
+        let inner = Input::from_reader(&source, flate2::read::MultiGzDecoder::new(reader));
+        return documents(inner).map_err(gzip_error);
+    }
     let kind = sniff::sniff(&head, &source)?;
     match kind {
         InputKind::Jsonl => Ok(Documents {
@@ -123,14 +134,44 @@ pub fn documents(mut input: Input) -> Result<Documents> {
                 inner: DocumentsInner::One(Some(Loaded { document, warning })),
             })
         }
-        InputKind::Html => Err(Error::Unsupported {
-            path: source,
-            kind: "HTML",
+        InputKind::Html => {
+            let mut bytes = Vec::new();
+            input
+                .reader
+                .read_to_end(&mut bytes)
+                .map_err(|e| Error::io(&source, e))?;
+            let page = html::read(&bytes, None, None);
+            let warning = page.warning.as_ref().map(|w| format!("{source}: {w}"));
+            let document = page.into_document(id_from_source(&source), source);
+            Ok(Documents {
+                inner: DocumentsInner::One(Some(Loaded { document, warning })),
+            })
+        }
+        InputKind::Warc => Ok(Documents {
+            inner: DocumentsInner::Warc(warc::Records::new(source, input.reader)),
         }),
-        InputKind::Warc => Err(Error::Unsupported {
-            path: source,
-            kind: "WARC",
-        }),
+    }
+}
+
+const GZIP_MAGIC: &[u8] = &[0x1f, 0x8b];
+
+/// A decoder error says "corrupt deflate stream" or "unexpected end of file"; name the gzip.
+fn gzip_error(e: Error) -> Error {
+    match e {
+        Error::Io { path, source: io } if io.kind() == io::ErrorKind::UnexpectedEof => Error::Io {
+            path,
+            source: io::Error::new(io::ErrorKind::UnexpectedEof, "truncated gzip data"),
+        },
+        Error::Io { path, source: io }
+            if io.kind() == io::ErrorKind::InvalidInput
+                || io.kind() == io::ErrorKind::InvalidData =>
+        {
+            Error::Io {
+                path,
+                source: io::Error::new(io.kind(), format!("corrupt gzip data ({io})")),
+            }
+        }
+        other => other,
     }
 }
 

@@ -67,6 +67,16 @@ fn first_line_is_object(body: &[u8], source: &str) -> bool {
     source.ends_with(".jsonl") || source.ends_with(".ndjson") || line.starts_with(b"{\"")
 }
 
+/// Whether bytes of unknown type (an HTTP body without a Content-Type) are HTML.
+pub(crate) fn looks_like_html(bytes: &[u8]) -> bool {
+    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let start = body
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(body.len());
+    body[start..].starts_with(b"<") && looks_html(&body[start..])
+}
+
 fn looks_html(body: &[u8]) -> bool {
     let head: Vec<u8> = body.iter().take(1024).map(u8::to_ascii_lowercase).collect();
     let has = |needle: &[u8]| head.windows(needle.len()).any(|w| w == needle);

@@ -290,6 +290,11 @@ pub struct DocumentInfo {
     pub title: Option<String>,
     pub published: Option<String>,
     pub outlet: Option<String>,
+    /// Where the page came from (HTML, WARC and JSONL inputs that say).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub author: Option<String>,
     /// `en`, `zh`, `other`, or `und` for a text without letters.
     pub lang: String,
     /// Share of letters per language, rounded to three decimals.
@@ -405,6 +410,8 @@ impl Report {
                 title: doc.title.clone(),
                 published: doc.published.clone(),
                 outlet: doc.outlet.clone(),
+                url: doc.url.clone(),
+                author: doc.author.clone(),
                 lang: view
                     .main_lang()
                     .map_or("und".to_string(), |l| l.code().to_string()),

@@ -1,0 +1,605 @@
+//! The article body of a page: drop what is never content, score text blocks, pick the element
+//! that holds the article, and print its blocks as paragraphs.
+//!
+//! The scoring follows Readability (paragraph scores flow to their ancestors, discounted by link
+//! density); the pruning and the paragraph filters follow trafilatura. Both are re-derived here
+//! on our own tree because the crates that port them scored below our bar on the benchmarks and
+//! are several times slower (ARCHITECTURE.md has the figures).
+
+use std::sync::OnceLock;
+
+use regex::Regex;
+
+use super::dom::{push_collapsed, Dom, NodeData, NodeId};
+
+/// Tags whose subtree is never article text.
+const NEVER_CONTENT: &[&str] = &[
+    "script",
+    "style",
+    "noscript",
+    "template",
+    "svg",
+    "math",
+    "iframe",
+    "object",
+    "embed",
+    "canvas",
+    "video",
+    "audio",
+    "button",
+    "select",
+    "option",
+    "input",
+    "textarea",
+    "head",
+    "title",
+    "nav",
+    "footer",
+    "aside",
+    "menu",
+    "dialog",
+    "label",
+    "figcaption",
+    "map",
+    "picture",
+    "source",
+    "img",
+];
+
+/// Tags that flow inside a paragraph; every other element starts a new block.
+const INLINE: &[&str] = &[
+    "a", "abbr", "b", "bdi", "bdo", "big", "cite", "code", "data", "del", "dfn", "em", "font", "i",
+    "ins", "kbd", "mark", "nobr", "q", "s", "samp", "small", "span", "strike", "strong", "sub",
+    "sup", "time", "tt", "u", "var", "wbr", "br", "img", "label", "acronym", "o:p",
+];
+
+fn is_inline(tag: &str) -> bool {
+    INLINE.contains(&tag)
+}
+
+fn regex(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
+    cell.get_or_init(|| Regex::new(pattern).unwrap_or_else(|e| panic!("bad pattern: {e}")))
+}
+
+/// Class or id words of page furniture (readability's "unlikely candidates", trafilatura's
+/// discard list, and what the benchmark pages use).
+fn boilerplate_name(name: &str) -> bool {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    regex(
+        &RE,
+        r"(?i)(^|[-_ ])(comments?|comment-?list|disqus|share|sharing|social|related|recommend(ed|ations)?|newsletter|subscribe|subscription|promo|advert|advertisement|ads?|ad-?slot|sponsor(ed)?|cookie|popup|modal|breadcrumbs?|pagination|pager|sidebar|side-?bar|widget|footer|nav|navbar|navigation|menu|masthead|toolbar|print|login|signup|outbrain|taboola|rss|skip|banner|byline|author-?(bio|info|box)|tags?|tag-?list|categories|meta|caption|credit|inline-?ad|most-?(read|popular)|trending|more-?stories|read-?more|read-?next|up-?next|also-?read|hidden|visually-?hidden|sr-only|screen-?reader|jump-?link|toc|table-?of-?contents|newsletter-?signup|paywall|login-?wall|supplemental|yom-remote|gdpr|consent|overlay|infobox|sitemap|copyright|disclaimer|references|bibliography)($|[-_ 0-9])",
+    )
+    .is_match(name)
+}
+
+/// Class or id words of article containers.
+fn content_name(name: &str) -> bool {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    regex(
+        &RE,
+        r"(?i)article|body|content|entry|hentry|h-entry|main|page|post|text|blog|story|column",
+    )
+    .is_match(name)
+}
+
+fn strong_content_name(name: &str) -> bool {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    regex(
+        &RE,
+        r"(?i)(article|story|entry|post|news)[-_]?(body|content|text|main)|articlebody|article__body|storytext|main-?content|detail[-_]?content|rich-?text|content[-_]?(body|text|article)|body[-_]?(text|copy)|artibody|article-?detail|text-?content",
+    )
+    .is_match(name)
+}
+
+/// Whole blocks that are a platform's voice rather than the article's.
+fn boilerplate_block(text: &str) -> bool {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    regex(
+        &RE,
+        r"(?i)^[【\[(（]?(advertisement|ad|sponsored( content)?|story continues below( advertisement)?|continue reading( below)?|read more|related( articles| stories| content)?|share( this( article| story)?)?|follow us|sign up|subscribe( now)?|click here|see also|more from .{0,40}|recommended( for you)?|you may also like.*|this article is more than .{0,30} old|image|photo|video|getty images|caption|advertisement - scroll to continue|skip (to|advertisement).*|loading\.*|相关(新闻|阅读|文章)|责任编辑.{0,20}|编辑.{0,10}|分享到.*|返回顶部|点击.{0,10}|【纠错】.*|扫一扫.*)[.:：!！]*[】\])）]?$",
+    )
+    .is_match(text.trim())
+}
+
+/// Sentences that, in a short block, mark it as the platform's notice (rights, app and
+/// newsletter promotion, disclaimers, reading-time labels).
+fn boilerplate_sentence(text: &str) -> bool {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    regex(
+        &RE,
+        r"(?i)©|\bcopyright(ed)?\b|all rights reserved|版权所有|written permission|(follow|like) (us|\w+( \w+)?) on (twitter|facebook|instagram)|subscribe (now|to|for)|sign up (for|to)|download (the|our) .{0,40}apps?\b|not responsible for the (opinions|content)|^\d+ min(ute)?s? read$|^(related coverage|latest (articles|news|stories)|search .{0,30}|last (modified|updated):?|release date:?)$|we want to hear what you think|get the latest .{0,40} (delivered|in your inbox)|(本文|本网)?(来源|稿件来源)[:：].{0,20}$|转载请注明",
+    )
+    .is_match(text.trim())
+}
+
+fn names(dom: &Dom, id: NodeId) -> String {
+    let mut s = String::new();
+    if let Some(c) = dom.attr(id, "class") {
+        s.push_str(c);
+    }
+    if let Some(i) = dom.attr(id, "id") {
+        s.push(' ');
+        s.push_str(i);
+    }
+    s
+}
+
+fn hidden(dom: &Dom, id: NodeId) -> bool {
+    if dom.attr(id, "hidden").is_some() || dom.attr(id, "aria-hidden") == Some("true") {
+        return true;
+    }
+    dom.attr(id, "style").is_some_and(|style| {
+        let style: String = style
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect::<String>()
+            .to_ascii_lowercase();
+        style.contains("display:none") || style.contains("visibility:hidden")
+    })
+}
+
+/// Length that treats a Han character as a short word, so thresholds fit both languages.
+fn weighted_len(text: &str) -> usize {
+    text.chars()
+        .map(|c| if crate::text::script::is_han(c) { 3 } else { 1 })
+        .sum()
+}
+
+struct Analysis<'d> {
+    dom: &'d Dom,
+    /// Whether class and id names may remove elements.
+    by_name: bool,
+    removed: Vec<bool>,
+    /// Per element: weighted length of its text, and of the part inside links.
+    text_len: Vec<usize>,
+    link_len: Vec<usize>,
+    score: Vec<f64>,
+    scored: Vec<bool>,
+}
+
+/// The main text of a page, paragraphs separated by blank lines.
+pub fn main_text(dom: &Dom) -> String {
+    let body = dom.elements("body").next().unwrap_or(0);
+    let text = main_text_with(dom, body, true);
+    // Class names mislead on some sites (a page-wide wrapper called "…sidebar"); when the
+    // result is thin, Readability's way applies: try again trusting tags alone.
+    if weighted_len(&text) < 250 {
+        let retry = main_text_with(dom, body, false);
+        if weighted_len(&retry) > 2 * weighted_len(&text) {
+            return retry;
+        }
+    }
+    text
+}
+
+fn main_text_with(dom: &Dom, body: NodeId, by_name: bool) -> String {
+    let mut a = Analysis::new(dom);
+    a.by_name = by_name;
+    a.mark_removed(body);
+    a.measure();
+    a.score_blocks();
+    let mut out = Vec::new();
+    for c in a.containers(body) {
+        a.emit(c, &mut out);
+    }
+    out.join("\n\n")
+}
+
+impl<'d> Analysis<'d> {
+    fn new(dom: &'d Dom) -> Self {
+        let n = dom.nodes.len();
+        Analysis {
+            dom,
+            by_name: true,
+            removed: vec![false; n],
+            text_len: vec![0; n],
+            link_len: vec![0; n],
+            score: vec![0.0; n],
+            scored: vec![false; n],
+        }
+    }
+
+    fn parent(&self, id: NodeId) -> Option<NodeId> {
+        self.dom.nodes[id].parent
+    }
+
+    /// Parents come before children in the arena, so one forward pass propagates removal.
+    /// First by tag; then, with the text measured, by class and id names.
+    fn mark_removed(&mut self, body: NodeId) {
+        let dom = self.dom;
+        for id in 1..dom.nodes.len() {
+            let parent_removed = self.parent(id).is_some_and(|p| self.removed[p]);
+            self.removed[id] = parent_removed || self.drops_by_tag(id);
+        }
+        self.measure();
+        let holds_article = self.holds_article();
+        let page_len = self.text_len[body] - self.link_len[body];
+        for (id, &holds_article) in holds_article.iter().enumerate().skip(1) {
+            if self.removed[id] {
+                continue;
+            }
+            let parent_removed = self.parent(id).is_some_and(|p| self.removed[p]);
+            // A wrapper holding most of the page's prose is never furniture, whatever its name.
+            let prose = self.text_len[id] - self.link_len[id];
+            self.removed[id] = parent_removed
+                || (!holds_article && prose * 2 < page_len && self.drops_by_name(id));
+        }
+    }
+
+    /// Per node: whether it is or contains an element marked as the article body.
+    fn holds_article(&self) -> Vec<bool> {
+        let dom = self.dom;
+        let mut holds = vec![false; dom.nodes.len()];
+        for id in (1..dom.nodes.len()).rev() {
+            let Some(tag) = dom.tag(id) else { continue };
+            let marked = matches!(tag, "article" | "main")
+                || dom
+                    .attr(id, "itemprop")
+                    .is_some_and(|p| p.contains("articleBody"))
+                || strong_content_name(&names(dom, id));
+            if marked || holds[id] {
+                if let Some(p) = self.parent(id) {
+                    holds[p] = true;
+                }
+                holds[id] = true;
+            }
+        }
+        holds
+    }
+
+    fn drops_by_tag(&self, id: NodeId) -> bool {
+        let dom = self.dom;
+        match dom.tag(id) {
+            Some("html" | "body" | "article" | "main") | None => false,
+            // A page or article header (masthead, headline, byline) is not body text; a section
+            // header around an h2–h6 (accordions, long guides) is.
+            Some("header") => {
+                let headings = dom.descendants(id).filter_map(|n| dom.tag(n)).filter(|t| {
+                    t.len() == 2 && t.starts_with('h') && t.as_bytes()[1].is_ascii_digit()
+                });
+                let mut any = false;
+                for t in headings {
+                    if t == "h1" {
+                        return true;
+                    }
+                    any = true;
+                }
+                !any || hidden(dom, id)
+            }
+            Some(tag) => NEVER_CONTENT.contains(&tag) || hidden(dom, id),
+        }
+    }
+
+    /// Forms (search boxes, sign-up forms) go too, unless a page wraps itself in one.
+    fn drops_by_name(&self, id: NodeId) -> bool {
+        let dom = self.dom;
+        match dom.tag(id) {
+            Some("form") => true,
+            _ if !self.by_name => false,
+            Some("html" | "body" | "article" | "main" | "a") | None => false,
+            Some(_) => {
+                let names = names(dom, id);
+                !names.is_empty() && boilerplate_name(&names)
+            }
+        }
+    }
+
+    /// Text and link lengths per element, children before parents (reverse arena order).
+    fn measure(&mut self) {
+        let dom = self.dom;
+        for id in (0..dom.nodes.len()).rev() {
+            if self.removed[id] {
+                continue;
+            }
+            let own = match &dom.nodes[id].data {
+                NodeData::Text(t) => weighted_len(t.trim()),
+                _ => 0,
+            };
+            let mut len = own;
+            let mut link = 0;
+            for &c in &dom.nodes[id].children {
+                if self.removed[c] {
+                    continue;
+                }
+                len += self.text_len[c];
+                link += self.link_len[c];
+            }
+            if dom.tag(id) == Some("a") {
+                link = len;
+            }
+            self.text_len[id] = len;
+            self.link_len[id] = link;
+        }
+    }
+
+    fn link_density(&self, id: NodeId) -> f64 {
+        if self.text_len[id] == 0 {
+            return 0.0;
+        }
+        self.link_len[id] as f64 / self.text_len[id] as f64
+    }
+
+    /// A block: an element that is not inline and holds inline text directly.
+    fn is_block(&self, id: NodeId) -> bool {
+        let dom = self.dom;
+        match dom.tag(id) {
+            Some(tag) if !is_inline(tag) => dom.nodes[id].children.iter().any(|&c| {
+                !self.removed[c]
+                    && match &dom.nodes[c].data {
+                        NodeData::Text(t) => !t.trim().is_empty(),
+                        NodeData::Element { tag, .. } => is_inline(tag) && self.text_len[c] > 0,
+                        NodeData::Root => false,
+                    }
+            }),
+            _ => false,
+        }
+    }
+
+    /// The inline text directly in a block (not in nested blocks).
+    fn block_text(&self, id: NodeId) -> (String, usize) {
+        let dom = self.dom;
+        let mut out = String::new();
+        let mut link = 0;
+        let mut stack: Vec<(NodeId, bool)> = dom.nodes[id]
+            .children
+            .iter()
+            .rev()
+            .map(|&c| (c, false))
+            .collect();
+        while let Some((n, in_link)) = stack.pop() {
+            if self.removed[n] {
+                continue;
+            }
+            match &dom.nodes[n].data {
+                NodeData::Text(t) => {
+                    let before = out.len();
+                    push_collapsed(&mut out, t);
+                    if in_link {
+                        link += weighted_len(&out[before..]);
+                    }
+                }
+                NodeData::Element { tag, .. } if is_inline(tag) => {
+                    if &**tag == "br" && !out.ends_with(' ') {
+                        out.push(' ');
+                    }
+                    let in_link = in_link || &**tag == "a";
+                    stack.extend(dom.nodes[n].children.iter().rev().map(|&c| (c, in_link)));
+                }
+                _ => {}
+            }
+        }
+        (out, link)
+    }
+
+    fn initial_score(&self, id: NodeId) -> f64 {
+        let dom = self.dom;
+        let base = match dom.tag(id).unwrap_or("") {
+            "div" | "article" | "section" | "main" => 5.0,
+            "pre" | "td" | "blockquote" => 3.0,
+            "address" | "ol" | "ul" | "dl" | "dd" | "dt" | "li" | "form" => -3.0,
+            "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "th" => -5.0,
+            _ => 0.0,
+        };
+        let names = names(dom, id);
+        let mut weight = 0.0;
+        if !names.is_empty() {
+            if content_name(&names) {
+                weight += 25.0;
+            }
+            if strong_content_name(&names) {
+                weight += 25.0;
+            }
+            if dom
+                .attr(id, "itemprop")
+                .is_some_and(|p| p.contains("articleBody"))
+            {
+                weight += 50.0;
+            }
+        }
+        base + weight
+    }
+
+    /// Readability's paragraph scores, given to the block's container and its ancestors.
+    fn score_blocks(&mut self) {
+        let dom = self.dom;
+        for id in 1..dom.nodes.len() {
+            if self.removed[id] || !self.is_block(id) {
+                continue;
+            }
+            let (text, _) = self.block_text(id);
+            let len = weighted_len(&text);
+            if len < 25 {
+                continue;
+            }
+            let commas = text
+                .chars()
+                .filter(|c| matches!(c, ',' | '，' | '、' | '。'))
+                .count() as f64;
+            let points = 1.0 + commas + (len as f64 / 100.0).min(3.0);
+            let mut ancestor = if dom.tag(id).is_some_and(|t| {
+                matches!(
+                    t,
+                    "p" | "pre" | "td" | "li" | "blockquote" | "h2" | "h3" | "h4" | "dd"
+                )
+            }) {
+                self.parent(id)
+            } else {
+                Some(id)
+            };
+            for level in 0..5 {
+                let Some(a) = ancestor else { break };
+                if a == 0 {
+                    break;
+                }
+                if !self.scored[a] {
+                    self.scored[a] = true;
+                    self.score[a] = self.initial_score(a);
+                }
+                let divider = match level {
+                    0 => 1.0,
+                    1 => 2.0,
+                    l => l as f64 * 3.0,
+                };
+                self.score[a] += points / divider;
+                ancestor = self.parent(a);
+            }
+        }
+    }
+
+    fn is_ancestor(&self, ancestor: NodeId, mut node: NodeId) -> bool {
+        while let Some(p) = self.parent(node) {
+            if p == ancestor {
+                return true;
+            }
+            node = p;
+        }
+        false
+    }
+
+    /// The best-scoring element, plus siblings that look like more of the same article.
+    fn containers(&self, body: NodeId) -> Vec<NodeId> {
+        let dom = self.dom;
+        let mut ranked: Vec<(NodeId, f64)> = (1..dom.nodes.len())
+            .filter(|&id| self.scored[id] && !self.removed[id])
+            .map(|id| (id, self.score[id] * (1.0 - self.link_density(id))))
+            .collect();
+        ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
+        let Some(&(mut top, top_score)) = ranked.first() else {
+            return vec![body];
+        };
+        // Several near-best candidates under one ancestor (slides, a story split into sections)
+        // mean the article is that ancestor, as in Readability.
+        let rivals: Vec<NodeId> = ranked[1..ranked.len().min(5)]
+            .iter()
+            .filter(|(id, score)| {
+                *score >= 0.75 * top_score
+                    && !self.is_ancestor(*id, top)
+                    && !self.is_ancestor(top, *id)
+            })
+            .map(|(id, _)| *id)
+            .collect();
+        if rivals.len() >= 2 {
+            let mut ancestor = self.parent(top);
+            while let Some(a) = ancestor {
+                if a == 0 || a == body {
+                    break;
+                }
+                if rivals.iter().filter(|&&r| self.is_ancestor(a, r)).count() >= 2 {
+                    top = a;
+                    break;
+                }
+                ancestor = self.parent(a);
+            }
+        }
+        let Some(parent) = self.parent(top) else {
+            return vec![top];
+        };
+        let threshold = (top_score * 0.2).max(10.0);
+        let mut out = Vec::new();
+        for &sibling in &dom.nodes[parent].children {
+            if sibling == top {
+                out.push(sibling);
+                continue;
+            }
+            if self.removed[sibling] || dom.tag(sibling).is_none() {
+                continue;
+            }
+            let same_class = dom.attr(top, "class").is_some()
+                && dom.attr(sibling, "class") == dom.attr(top, "class");
+            let score = self.score[sibling] * (1.0 - self.link_density(sibling))
+                + if same_class { top_score * 0.2 } else { 0.0 };
+            let keep = if self.scored[sibling] && score >= threshold {
+                true
+            } else if self.is_block(sibling) {
+                let (text, _) = self.block_text(sibling);
+                let len = weighted_len(&text);
+                let ld = self.link_density(sibling);
+                (len > 80 && ld < 0.25)
+                    || (dom.tag(sibling) == Some("p")
+                        && len > 0
+                        && ld == 0.0
+                        && text.trim_end().ends_with(['.', '。', '!', '?', '！', '？']))
+            } else {
+                false
+            };
+            if keep {
+                out.push(sibling);
+            }
+        }
+        out
+    }
+
+    /// Prints the blocks under `root` as paragraphs.
+    fn emit(&self, root: NodeId, out: &mut Vec<String>) {
+        let dom = self.dom;
+        let mut stack = vec![root];
+        while let Some(id) = stack.pop() {
+            if self.removed[id] {
+                continue;
+            }
+            if let Some(tag) = dom.tag(id) {
+                if is_inline(tag) && id != root {
+                    continue;
+                }
+                if tag == "h1" {
+                    continue;
+                }
+            }
+            if self.is_block(id) {
+                let (text, link) = self.block_text(id);
+                let text = text.trim();
+                let len = weighted_len(text);
+                if !text.is_empty() && self.keep_block(id, text, len, link) {
+                    out.push(text.to_string());
+                }
+            }
+            stack.extend(dom.nodes[id].children.iter().rev().copied());
+        }
+    }
+
+    fn keep_block(&self, _id: NodeId, text: &str, len: usize, link: usize) -> bool {
+        if boilerplate_block(text) || (len < 250 && boilerplate_sentence(text)) {
+            return false;
+        }
+        let density = link as f64 / len.max(1) as f64;
+        !(density > 0.5 || (density > 0.25 && len < 80))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn picks_the_article_over_navigation_and_comments() {
+        let html = r#"<html><body>
+          <nav><a href=/>Home</a> <a href=/world>World</a></nav>
+          <div class="sidebar"><p>Most read: a story about something else entirely, with commas, many.</p></div>
+          <article><h1>Headline</h1>
+            <p>The first paragraph of the story, which says what happened, where, and when it did.</p>
+            <p>The second paragraph adds a quote, from an official, and some context for readers.</p>
+            <div class="share">Share this article</div>
+            <h2>A subheading</h2>
+            <p>The third paragraph ends the story, with a final remark, and a date.</p>
+          </article>
+          <div id="comments"><p>First comment: I disagree with this article, strongly, and here is why.</p></div>
+          <footer>Copyright 2024 The Paper</footer></body></html>"#;
+        let text = main_text(&Dom::parse(html));
+        assert_eq!(
+            text,
+            "The first paragraph of the story, which says what happened, where, and when it did.\n\n\
+             The second paragraph adds a quote, from an official, and some context for readers.\n\n\
+             A subheading\n\n\
+             The third paragraph ends the story, with a final remark, and a date."
+        );
+    }
+
+    #[test]
+    fn page_without_body_or_text_is_empty() {
+        assert_eq!(main_text(&Dom::parse("")), "");
+        assert_eq!(
+            main_text(&Dom::parse("<html><head><title>x</title></head></html>")),
+            ""
+        );
+    }
+}

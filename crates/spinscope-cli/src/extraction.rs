@@ -51,6 +51,7 @@ fn extract_timed<'a>(pages: impl Iterator<Item = (&'a [u8], &'a str)>) -> (Vec<h
 
 pub fn evaluate(dir: &Path, worst: usize, json: bool) -> anyhow::Result<bool> {
     let (zyte, snippets) = layouts(dir)?;
+    let mut out = io::stdout().lock();
     let mut result = serde_json::Map::new();
     if let Some(d) = zyte {
         let pages = bench::load_zyte(&d)?;
@@ -68,21 +69,23 @@ pub fn evaluate(dir: &Path, worst: usize, json: bool) -> anyhow::Result<bool> {
                 serde_json::json!({"score": score, "pages_per_second": rate}),
             );
         } else {
-            println!(
+            writeln!(
+                out,
                 "Zyte article-extraction benchmark, {} pages: P {:.3}  R {:.3}  F1 {:.3}   ({rate:.0} pages/s, one thread)",
                 score.pages, score.precision, score.recall, score.f1
-            );
+            )?;
             let mut order: Vec<usize> = (0..pages.len()).collect();
             let f1 = |c: [f64; 3]| 2.0 * c[0] / (2.0 * c[0] + c[1] + c[2]).max(1e-9);
             order.sort_by(|&a, &b| f1(per_page[a]).total_cmp(&f1(per_page[b])));
             for &i in order.iter().take(worst) {
                 let [tp, fp, fn_] = per_page[i];
-                println!(
+                writeln!(
+                    out,
                     "  {:.3}  tp {tp:.2} fp {fp:.2} fn {fn_:.2}  {}  {}",
                     f1(per_page[i]),
                     pages[i].id,
                     pages[i].url
-                );
+                )?;
             }
         }
     }
@@ -130,14 +133,16 @@ pub fn evaluate(dir: &Path, worst: usize, json: bool) -> anyhow::Result<bool> {
                 }),
             );
         } else {
-            println!(
+            writeln!(
+                out,
                 "trafilatura snippets benchmark, {} pages: P {:.3}  R {:.3}  F1 {:.3}  accuracy {:.3}   ({rate:.0} pages/s)",
                 pages.len(), total.precision(), total.recall(), total.f1(), total.accuracy()
-            );
-            println!(
+            )?;
+            writeln!(
+                out,
                 "  Chinese pages: F1 {:.3} ({} with, {} without)   metadata exact: title {}/{}, author {}/{}, date {}/{}",
                 zh.f1(), zh.tp + zh.fn_, zh.fp + zh.tn, meta[0].0, meta[0].1, meta[1].0, meta[1].1, meta[2].0, meta[2].1
-            );
+            )?;
             let mut order: Vec<usize> = (0..pages.len()).collect();
             order.sort_by_key(|&i| std::cmp::Reverse(per_page[i].fp + per_page[i].fn_));
             for &i in order.iter().take(worst) {
@@ -145,12 +150,12 @@ pub fn evaluate(dir: &Path, worst: usize, json: bool) -> anyhow::Result<bool> {
                 if c.fp + c.fn_ == 0 {
                     break;
                 }
-                println!("  fn {} fp {}  {}", c.fn_, c.fp, pages[i].file);
+                writeln!(out, "  fn {} fp {}  {}", c.fn_, c.fp, pages[i].file)?;
             }
         }
     }
     if json {
-        println!("{}", serde_json::to_string_pretty(&result)?);
+        writeln!(out, "{}", serde_json::to_string_pretty(&result)?)?;
     }
     Ok(true)
 }

@@ -77,17 +77,31 @@ pub(crate) fn looks_like_html(bytes: &[u8]) -> bool {
     body[start..].starts_with(b"<") && looks_html(&body[start..])
 }
 
+/// Starts with markup and has an HTML element in the head (a page may open with kilobytes of
+/// inline CSS or script, so the whole sniffed head counts).
 fn looks_html(body: &[u8]) -> bool {
-    let head: Vec<u8> = body.iter().take(1024).map(u8::to_ascii_lowercase).collect();
+    let head: Vec<u8> = body
+        .iter()
+        .take(SNIFF)
+        .map(u8::to_ascii_lowercase)
+        .collect();
     let has = |needle: &[u8]| head.windows(needle.len()).any(|w| w == needle);
-    has(b"<!doctype html")
-        || has(b"<html")
-        || has(b"<head")
-        || has(b"<body")
-        || has(b"<meta")
-        || has(b"<div")
-        || has(b"<p>")
-        || has(b"<article")
+    [
+        &b"<!doctype html"[..],
+        b"<html",
+        b"<head",
+        b"<body",
+        b"<meta",
+        b"<div",
+        b"<p>",
+        b"<article",
+        b"<style",
+        b"<script",
+        b"<link",
+        b"<title",
+    ]
+    .iter()
+    .any(|needle| has(needle))
 }
 
 /// Decodes UTF-16 with its byte-order mark (dropped; it is not text).

@@ -57,60 +57,74 @@ fn is_inline(tag: &str) -> bool {
     INLINE.contains(&tag)
 }
 
+/// Declares `fn $name(text: &str) -> bool`: does the trimmed text match the pattern (compiled
+/// once, on first use)?
+macro_rules! matcher {
+    ($(#[$doc:meta])* $name:ident, $pattern:expr) => {
+        $(#[$doc])*
+        fn $name(text: &str) -> bool {
+            static RE: OnceLock<Regex> = OnceLock::new();
+            regex(&RE, $pattern).is_match(text.trim())
+        }
+    };
+}
+
 fn regex(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
     cell.get_or_init(|| Regex::new(pattern).unwrap_or_else(|e| panic!("bad pattern: {e}")))
 }
 
-/// Class or id words of page furniture (readability's "unlikely candidates", trafilatura's
-/// discard list, and what the benchmark pages use).
-fn boilerplate_name(name: &str) -> bool {
-    static RE: OnceLock<Regex> = OnceLock::new();
-    regex(
-        &RE,
-        r"(?i)(^|[-_ ])(comments?|comment-?list|disqus|share|sharing|social|related|recommend(ed|ations)?|newsletter|subscribe|subscription|promo|advert|advertisement|ads?|ad-?slot|sponsor(ed)?|cookie|popup|modal|breadcrumbs?|pagination|pager|sidebar|side-?bar|widget|footer|nav|navbar|navigation|menu|masthead|toolbar|print|login|signup|outbrain|taboola|rss|skip|banner|byline|author-?(bio|info|box)|tags?|tag-?list|categories|meta|caption|credit|inline-?ad|most-?(read|popular)|trending|more-?stories|read-?more|read-?next|up-?next|also-?read|hidden|visually-?hidden|sr-only|screen-?reader|jump-?link|toc|table-?of-?contents|newsletter-?signup|paywall|login-?wall|supplemental|yom-remote|gdpr|consent|overlay|infobox|sitemap|copyright|disclaimer|references|bibliography)($|[-_ 0-9])",
-    )
-    .is_match(name)
+matcher!(
+    /// Class or id words of page furniture (readability's "unlikely candidates", trafilatura's
+    /// discard list, and what the benchmark pages use).
+    boilerplate_name,
+    r"(?i)(^|[-_ ])(comments?|comment-?list|disqus|share|sharing|social|related|recommend(ed|ations)?|newsletter|subscribe|subscription|promo|advert|advertisement|ads?|ad-?slot|sponsor(ed)?|cookie|popup|modal|breadcrumbs?|pagination|pager|sidebar|side-?bar|widget|footer|nav|navbar|navigation|menu|masthead|toolbar|print|login|signup|outbrain|taboola|rss|skip|banner|byline|author-?(bio|info|box)|tags?|tag-?list|categories|meta|caption|credit|inline-?ad|most-?(read|popular)|trending|more-?stories|read-?more|read-?next|up-?next|also-?read|hidden|visually-?hidden|sr-only|screen-?reader|jump-?link|toc|table-?of-?contents|newsletter-?signup|paywall|login-?wall|supplemental|yom-remote|gdpr|consent|overlay|infobox|sitemap|copyright|disclaimer|references|bibliography)($|[-_ 0-9])"
+);
+
+matcher!(
+    /// Class or id words of article containers.
+    content_name,
+    r"(?i)article|body|content|entry|hentry|h-entry|main|page|post|text|blog|story|column"
+);
+
+matcher!(
+    strong_content_name,
+    r"(?i)(article|story|entry|post|news)[-_]?(body|content|text|main)|articlebody|article__body|storytext|main-?content|detail[-_]?content|rich-?text|content[-_]?(body|text|article)|body[-_]?(text|copy)|artibody|article-?detail|text-?content"
+);
+
+matcher!(
+    /// Whole blocks that are a platform's voice rather than the article's.
+    boilerplate_block,
+    r"(?i)^[【\[(（]?(advertisement|ad|sponsored( content)?|story continues below( advertisement)?|continue reading( below)?|read more|related( articles| stories| content)?|share( this( article| story)?)?|follow us|sign up|subscribe( now)?|click here|see also|more from .{0,40}|recommended( for you)?|you may also like.*|this article is more than .{0,30} old|image|photo|video|getty images|caption|advertisement - scroll to continue|skip (to|advertisement).*|loading\.*|相关(新闻|阅读|文章)|责任编辑.{0,20}|编辑.{0,10}|分享到.*|返回顶部|点击.{0,10}|【纠错】.*|扫一扫.*)[.:：!！]*[】\])）]?$"
+);
+
+matcher!(
+    /// Sentences that, in a short block, mark it as the platform's notice (rights, app and
+    /// newsletter promotion, disclaimers, reading-time labels).
+    boilerplate_sentence,
+    r"(?i)©|\bcopyright(ed)?\b|all rights reserved|版权所有|written permission|(follow|like) (us|\w+( \w+)?) on (twitter|facebook|instagram)|subscribe (now|to|for)|sign up (for|to)|(get|download|install) .{0,80}\bapps?\b|last (modified|updated):?\s*\d|(immediate|instant|unlimited) (online |digital )?access to|(buy|purchase) (this )?(article|issue|subscription)|(log|sign) in to (read|continue|comment)|not responsible for the (opinions|content)|^\d+ min(ute)?s? read$|^(related coverage|latest (articles|news|stories)|search .{0,30}|last (modified|updated):?|release date:?)$|we want to hear what you think|get the latest .{0,40} (delivered|in your inbox)|(本文|本网)?(来源|稿件来源)[:：].{0,20}$|转载请注明"
+);
+
+matcher!(
+    /// A block that is only a date line ("Last modified: 11 Jan 2019 10:02") or only a web address.
+    date_or_address_line,
+    r"(?i)^((last )?(modified|updated|published|posted|release date)( on)?:?\s*)?((\w{3,9},?\s+)?\d{1,2}(st|nd|rd|th)?\.?\s+\w{3,9}\.?,?\s+\d{4}|\w{3,9}\.?\s+\d{1,2}(st|nd|rd|th)?,?\s+\d{4}|\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?|\d{1,2}/\d{1,2}/\d{2,4})?([\sT,]+(at\s+)?\d{1,2}:\d{2}(:\d{2})?\s*([ap]\.?m\.?)?(\s*[a-z]{2,4})?)?$|^(https?://)?(www\.)?[a-z0-9-]+(\.[a-z0-9-]+)*\.[a-z]{2,}(/\S*)?$"
+);
+
+matcher!(
+    /// A block that opens with a copyright sign or word is a rights notice, however long.
+    rights_notice,
+    r"(?i)^(©|\(c\)\s*\d{4}|copyright\b|版权所有)"
+);
+
+fn is_heading(tag: Option<&str>) -> bool {
+    matches!(tag, Some("h2" | "h3" | "h4" | "h5" | "h6"))
 }
 
-/// Class or id words of article containers.
-fn content_name(name: &str) -> bool {
-    static RE: OnceLock<Regex> = OnceLock::new();
-    regex(
-        &RE,
-        r"(?i)article|body|content|entry|hentry|h-entry|main|page|post|text|blog|story|column",
-    )
-    .is_match(name)
-}
-
-fn strong_content_name(name: &str) -> bool {
-    static RE: OnceLock<Regex> = OnceLock::new();
-    regex(
-        &RE,
-        r"(?i)(article|story|entry|post|news)[-_]?(body|content|text|main)|articlebody|article__body|storytext|main-?content|detail[-_]?content|rich-?text|content[-_]?(body|text|article)|body[-_]?(text|copy)|artibody|article-?detail|text-?content",
-    )
-    .is_match(name)
-}
-
-/// Whole blocks that are a platform's voice rather than the article's.
-fn boilerplate_block(text: &str) -> bool {
-    static RE: OnceLock<Regex> = OnceLock::new();
-    regex(
-        &RE,
-        r"(?i)^[【\[(（]?(advertisement|ad|sponsored( content)?|story continues below( advertisement)?|continue reading( below)?|read more|related( articles| stories| content)?|share( this( article| story)?)?|follow us|sign up|subscribe( now)?|click here|see also|more from .{0,40}|recommended( for you)?|you may also like.*|this article is more than .{0,30} old|image|photo|video|getty images|caption|advertisement - scroll to continue|skip (to|advertisement).*|loading\.*|相关(新闻|阅读|文章)|责任编辑.{0,20}|编辑.{0,10}|分享到.*|返回顶部|点击.{0,10}|【纠错】.*|扫一扫.*)[.:：!！]*[】\])）]?$",
-    )
-    .is_match(text.trim())
-}
-
-/// Sentences that, in a short block, mark it as the platform's notice (rights, app and
-/// newsletter promotion, disclaimers, reading-time labels).
-fn boilerplate_sentence(text: &str) -> bool {
-    static RE: OnceLock<Regex> = OnceLock::new();
-    regex(
-        &RE,
-        r"(?i)©|\bcopyright(ed)?\b|all rights reserved|版权所有|written permission|(follow|like) (us|\w+( \w+)?) on (twitter|facebook|instagram)|subscribe (now|to|for)|sign up (for|to)|download (the|our) .{0,40}apps?\b|not responsible for the (opinions|content)|^\d+ min(ute)?s? read$|^(related coverage|latest (articles|news|stories)|search .{0,30}|last (modified|updated):?|release date:?)$|we want to hear what you think|get the latest .{0,40} (delivered|in your inbox)|(本文|本网)?(来源|稿件来源)[:：].{0,20}$|转载请注明",
-    )
-    .is_match(text.trim())
-}
+matcher!(
+    /// Headings that announce the page's furniture after an article.
+    furniture_heading,
+    r"(?i)^(\d+\s+)?(comments?|responses?|replies|leave a (reply|comment)|join the (conversation|discussion)|related( articles| stories| posts| content| coverage| news| links)?|(read|see) (more|also)|more (stories|from .{1,40}|on this( story| topic)?|news)|you (may|might) also like|recommended( for you| stories)?|latest (news|articles|stories|posts)|popular( now| stories)?|most (read|popular|viewed)|trending( now)?|share this( article| story| post)?|about the author|newsletter|评论|网友评论|相关(新闻|阅读|文章|推荐|报道)|热门推荐|推荐阅读)(\s*\(\d+\))?[:：]?$"
+);
 
 fn names(dom: &Dom, id: NodeId) -> String {
     let mut s = String::new();
@@ -147,8 +161,7 @@ fn weighted_len(text: &str) -> usize {
 
 struct Analysis<'d> {
     dom: &'d Dom,
-    /// Whether class and id names may remove elements.
-    by_name: bool,
+    pass: Pass,
     removed: Vec<bool>,
     /// Per element: weighted length of its text, and of the part inside links.
     text_len: Vec<usize>,
@@ -160,37 +173,85 @@ struct Analysis<'d> {
 /// The main text of a page, paragraphs separated by blank lines.
 pub fn main_text(dom: &Dom) -> String {
     let body = dom.elements("body").next().unwrap_or(0);
-    let text = main_text_with(dom, body, true);
+    let mut pass = Pass {
+        by_name: true,
+        captions: false,
+    };
+    let mut text = main_text_with(dom, body, pass);
     // Class names mislead on some sites (a page-wide wrapper called "…sidebar"); when the
     // result is thin, Readability's way applies: try again trusting tags alone.
     if weighted_len(&text) < 250 {
-        let retry = main_text_with(dom, body, false);
+        let retry = main_text_with(
+            dom,
+            body,
+            Pass {
+                by_name: false,
+                ..pass
+            },
+        );
         if weighted_len(&retry) > 2 * weighted_len(&text) {
-            return retry;
+            pass.by_name = false;
+            text = retry;
+        }
+    }
+    // A short result may be a gallery whose story is told in its captions.
+    if weighted_len(&text) < 1000 {
+        let retry = main_text_with(
+            dom,
+            body,
+            Pass {
+                captions: true,
+                ..pass
+            },
+        );
+        if weighted_len(&retry) > 2 * weighted_len(&text) {
+            text = retry;
         }
     }
     text
 }
 
-fn main_text_with(dom: &Dom, body: NodeId, by_name: bool) -> String {
+/// What one extraction pass may trust.
+#[derive(Debug, Clone, Copy)]
+struct Pass {
+    /// Class and id names may remove elements.
+    by_name: bool,
+    /// Figure captions count as text.
+    captions: bool,
+}
+
+fn main_text_with(dom: &Dom, body: NodeId, pass: Pass) -> String {
     let mut a = Analysis::new(dom);
-    a.by_name = by_name;
+    a.pass = pass;
     a.mark_removed(body);
     a.measure();
     a.score_blocks();
+    let containers = a.containers(body);
     let mut out = Vec::new();
-    for c in a.containers(body) {
+    if let Some(lead) = containers.first().and_then(|&c| a.standfirst(c)) {
+        out.push(lead);
+    }
+    for c in containers {
         a.emit(c, &mut out);
     }
     out.join("\n\n")
 }
+
+matcher!(
+    /// Class words of a standfirst: the lead paragraph printed under the headline.
+    standfirst_name,
+    r"(?i)(^|[-_ ])(lead|standfirst|dek|deck|sub-?title|sub-?head(line)?|summary|excerpt|intro|teaser|sapo|bajada|entradilla|chapeau|article-?description)($|[-_ ])"
+);
 
 impl<'d> Analysis<'d> {
     fn new(dom: &'d Dom) -> Self {
         let n = dom.nodes.len();
         Analysis {
             dom,
-            by_name: true,
+            pass: Pass {
+                by_name: true,
+                captions: false,
+            },
             removed: vec![false; n],
             text_len: vec![0; n],
             link_len: vec![0; n],
@@ -251,35 +312,31 @@ impl<'d> Analysis<'d> {
         let dom = self.dom;
         match dom.tag(id) {
             Some("html" | "body" | "article" | "main") | None => false,
-            // A page or article header (masthead, headline, byline) is not body text; a section
-            // header around an h2–h6 (accordions, long guides) is.
-            Some("header") => {
-                let headings = dom.descendants(id).filter_map(|n| dom.tag(n)).filter(|t| {
-                    t.len() == 2 && t.starts_with('h') && t.as_bytes()[1].is_ascii_digit()
-                });
-                let mut any = false;
-                for t in headings {
-                    if t == "h1" {
-                        return true;
-                    }
-                    any = true;
-                }
-                !any || hidden(dom, id)
-            }
+            Some("figcaption") if self.pass.captions => hidden(dom, id),
             Some(tag) => NEVER_CONTENT.contains(&tag) || hidden(dom, id),
         }
     }
 
-    /// Forms (search boxes, sign-up forms) go too, unless a page wraps itself in one.
+    /// Forms (search boxes, sign-up forms) and headers go too, unless a page wraps itself in
+    /// one. A page or article header (masthead, headline, byline) is not body text; a section
+    /// header around an h2–h6 (accordions, long guides) is.
     fn drops_by_name(&self, id: NodeId) -> bool {
         let dom = self.dom;
         match dom.tag(id) {
             Some("form") => true,
-            _ if !self.by_name => false,
+            Some("header") => {
+                let mut headings = dom.descendants(id).filter_map(|n| dom.tag(n)).filter(|t| {
+                    t.len() == 2 && t.starts_with('h') && t.as_bytes()[1].is_ascii_digit()
+                });
+                let first = headings.next();
+                first.is_none() || first == Some("h1") || headings.any(|t| t == "h1")
+            }
+            _ if !self.pass.by_name => false,
             Some("html" | "body" | "article" | "main" | "a") | None => false,
             Some(_) => {
                 let names = names(dom, id);
-                !names.is_empty() && boilerplate_name(&names)
+                let caption = self.pass.captions && names.to_ascii_lowercase().contains("caption");
+                !names.is_empty() && !caption && boilerplate_name(&names)
             }
         }
     }
@@ -529,26 +586,50 @@ impl<'d> Analysis<'d> {
         out
     }
 
+    /// The standfirst before `container`, outside it: the first element named like one whose
+    /// text reads as a sentence and is not links.
+    fn standfirst(&self, container: NodeId) -> Option<String> {
+        let dom = self.dom;
+        (1..container)
+            .filter(|&id| !self.removed[id] && !self.is_ancestor(id, container))
+            .filter(|&id| dom.tag(id).is_some_and(|t| t != "a" && t != "meta"))
+            .find(|&id| {
+                let len = self.text_len[id];
+                (40..=600).contains(&len)
+                    && self.link_density(id) < 0.3
+                    && standfirst_name(&names(dom, id))
+            })
+            .map(|id| dom.text(id))
+            .filter(|t| t.ends_with(['.', '!', '?', '。', '！', '？', '"', '”']) || t.len() > 80)
+    }
+
     /// Prints the blocks under `root` as paragraphs.
     fn emit(&self, root: NodeId, out: &mut Vec<String>) {
         let dom = self.dom;
         let mut stack = vec![root];
+        let mut skipped = std::collections::HashSet::new();
         while let Some(id) = stack.pop() {
-            if self.removed[id] {
+            if self.removed[id] || skipped.contains(&id) {
                 continue;
             }
-            if let Some(tag) = dom.tag(id) {
-                if is_inline(tag) && id != root {
-                    continue;
-                }
-                if tag == "h1" {
-                    continue;
-                }
+            // Inline elements are walked too: pages put paragraphs inside spans.
+            if dom.tag(id) == Some("h1") {
+                continue;
             }
             if self.is_block(id) {
                 let (text, link) = self.block_text(id);
                 let text = text.trim();
                 let len = weighted_len(text);
+                if is_heading(dom.tag(id)) && furniture_heading(text) {
+                    // "Comments", "Related stories": what follows the heading at its level is
+                    // that furniture, not more article.
+                    if let Some(parent) = self.parent(id) {
+                        let siblings = &dom.nodes[parent].children;
+                        let after = siblings.iter().position(|&c| c == id).map_or(0, |i| i + 1);
+                        skipped.extend(siblings[after..].iter().copied());
+                    }
+                    continue;
+                }
                 if !text.is_empty() && self.keep_block(id, text, len, link) {
                     out.push(text.to_string());
                 }
@@ -557,8 +638,15 @@ impl<'d> Analysis<'d> {
         }
     }
 
-    fn keep_block(&self, _id: NodeId, text: &str, len: usize, link: usize) -> bool {
-        if boilerplate_block(text) || (len < 250 && boilerplate_sentence(text)) {
+    fn keep_block(&self, id: NodeId, text: &str, len: usize, link: usize) -> bool {
+        // Code is quoted verbatim; notice patterns ("install … app") are not about it.
+        let code = matches!(self.dom.tag(id), Some("pre" | "code"));
+        if !code
+            && (boilerplate_block(text)
+                || (len < 250 && boilerplate_sentence(text))
+                || rights_notice(text)
+                || date_or_address_line(text))
+        {
             return false;
         }
         let density = link as f64 / len.max(1) as f64;
@@ -591,6 +679,66 @@ mod tests {
              The second paragraph adds a quote, from an official, and some context for readers.\n\n\
              A subheading\n\n\
              The third paragraph ends the story, with a final remark, and a date."
+        );
+    }
+
+    #[test]
+    fn notices_dates_and_addresses_are_not_body_text() {
+        for line in [
+            "11 Jan 2019",
+            "Last Modified:",
+            "Published: March 5, 2024 at 10:02 am",
+            "2020-02-19 09:35:19",
+            "BVINEWS.COM",
+            "© 2022, BreakingBelizeNews.com. This article is the copyrighted property of the site.",
+        ] {
+            assert!(date_or_address_line(line) || rights_notice(line), "{line}");
+        }
+        for line in [
+            "The plan failed on 5 March 2024.",
+            "Visit www.example.com for details.",
+        ] {
+            assert!(
+                !date_or_address_line(line) && !rights_notice(line),
+                "{line}"
+            );
+        }
+        assert!(furniture_heading("Comments (2)") && furniture_heading("相关新闻"));
+        assert!(!furniture_heading("Comments from the minister"));
+    }
+
+    #[test]
+    fn standfirst_paragraphs_in_spans_and_the_end_of_the_article() {
+        let html = r#"<body><div class="intro">The lead says what the story is about, in one line.</div>
+          <div class="content"><span class="wrap">
+            <p>First paragraph of the body, long enough to score, with commas, and more words.</p>
+            <header><h2>Second part</h2></header>
+            <p>Second paragraph of the body, also long enough to score, with commas, again.</p>
+            <h3>Comments (3)</h3>
+            <p>A reader says this is all wrong, and writes a long comment about it, too.</p>
+          </span></div></body>"#;
+        assert_eq!(
+            main_text(&Dom::parse(html)),
+            "The lead says what the story is about, in one line.\n\n\
+             First paragraph of the body, long enough to score, with commas, and more words.\n\n\
+             Second part\n\n\
+             Second paragraph of the body, also long enough to score, with commas, again."
+        );
+    }
+
+    #[test]
+    fn a_gallery_is_read_from_its_captions() {
+        let slide = |n: u32| {
+            format!("<figure><img src=x{n}.jpg><figcaption>Look {n}: a bowler hat, false lashes and a cane make this costume work, whatever your hair.</figcaption></figure>")
+        };
+        let html = format!(
+            "<body><article><p>Ideas for tonight.</p>{}</article></body>",
+            (1..6).map(slide).collect::<String>()
+        );
+        let text = main_text(&Dom::parse(&html));
+        assert!(
+            text.contains("Look 1: a bowler hat") && text.contains("Look 5:"),
+            "{text}"
         );
     }
 

@@ -94,7 +94,7 @@ matcher!(
 matcher!(
     /// Whole blocks that are a platform's voice rather than the article's.
     boilerplate_block,
-    r"(?i)^[【\[(（]?(advertisement|ad|sponsored( content)?|story continues below( advertisement)?|continue reading( below)?|read more|related( articles| stories| content)?|share( this( article| story)?)?|follow us|sign up|subscribe( now)?|click here|see also|more from .{0,40}|recommended( for you)?|you may also like.*|this article is more than .{0,30} old|image|photo|video|getty images|caption|advertisement - scroll to continue|skip (to|advertisement).*|loading\.*|相关(新闻|阅读|文章)|责任编辑.{0,20}|编辑.{0,10}|分享到.*|返回顶部|点击.{0,10}|【纠错】.*|扫一扫.*)[.:：!！]*[】\])）]?$"
+    r"(?i)^[【\[(（]?(advertisement|ad|sponsored( content)?|story continues below( advertisement)?|continue reading( below)?|read more|related( articles| stories| content)?|share( this( article| story)?)?|follow us|sign up|subscribe( now)?|click here|see also|more from .{0,40}|recommended( for you)?|you may also like.*|this article is more than .{0,30} old|image|photo|video|getty images|caption|advertisement - scroll to continue|skip (to|advertisement).*|loading\.*|相关(新闻|阅读|文章)|图集|组图|视频|图片|责任编辑.{0,20}|编辑.{0,10}|分享到.*|返回顶部|点击.{0,10}|【纠错】.*|扫一扫.*)[.:：!！]*[】\])）]?$"
 );
 
 matcher!(

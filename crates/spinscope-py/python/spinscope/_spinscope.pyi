@@ -1,0 +1,19 @@
+"""Type stubs for the native module; use the functions in ``spinscope`` instead."""
+
+from typing import List, Optional, Tuple
+
+__version__: str
+
+def analyze_json(
+    text: str,
+    *,
+    id: str = "text",
+    lang: str = "auto",
+    outlet: Optional[str] = None,
+    title: Optional[str] = None,
+    tier: Optional[str] = None,
+) -> Tuple[str, bool]:
+    """The report as JSON, and whether the full tier was asked for."""
+
+def analyze_many_json(texts: List[str], *, threads: Optional[int] = None) -> List[str]:
+    """Reports as JSON, in input order, analysed in parallel without the GIL."""

@@ -1,0 +1,34 @@
+"""Shared fixtures: the repository's examples and the CLI binary to compare against."""
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[3]
+EXAMPLES = sorted((ROOT / "examples").glob("*.txt"))
+
+
+def cli_binary() -> Path:
+    """The `spinscope` binary: $SPINSCOPE_BIN, else the release or debug build of this checkout."""
+    if os.environ.get("SPINSCOPE_BIN"):
+        return Path(os.environ["SPINSCOPE_BIN"])
+    target = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
+    for profile in ("release", "debug"):
+        candidate = target / profile / "spinscope"
+        if candidate.exists():
+            return candidate
+    pytest.skip("no spinscope binary built; set SPINSCOPE_BIN")
+
+
+def cli_reports(paths):
+    """Reports from `spinscope analyze --format jsonl` for the given files."""
+    out = subprocess.run(
+        [str(cli_binary()), "analyze", "--format", "jsonl", *map(str, paths)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return [json.loads(line) for line in out.stdout.splitlines()]

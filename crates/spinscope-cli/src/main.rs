@@ -21,6 +21,8 @@ Examples:
   spinscope analyze --format jsonl feed.jsonl other.txt     one report per line
   cat story.txt | spinscope analyze -                      read stdin
   spinscope analyze --format ptc articles/article*.txt     SemEval-2020 Task 11 lines
+  spinscope analyze page.html crawl.warc.gz                 web pages and crawl archives
+  spinscope extract --format json page.html                 the text and metadata analyze sees
 
 Exit status: 0 when every input was analysed, 1 when any failed, 2 on a usage error.";
 
@@ -38,7 +40,8 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Analyse documents: plain text, JSONL (one {"id", "text", ...} object per line), or stdin.
+    /// Analyse documents: plain text, JSONL (one {"id", "text", ...} object per line), HTML,
+    /// WARC (gzipped or not), or stdin.
     #[command(after_help = EXAMPLES)]
     Analyze(AnalyzeArgs),
     /// Print the text and metadata `analyze` sees: the article body of an HTML page (or of each
@@ -54,7 +57,8 @@ enum Command {
 
 #[derive(clap::Args, Debug)]
 struct AnalyzeArgs {
-    /// Files to analyse; `-` reads stdin. The kind (text, JSONL) is told from the content.
+    /// Files to analyse; `-` reads stdin. The kind (text, JSONL, HTML, WARC, gzip) is told from
+    /// the content.
     #[arg(required = true, value_name = "FILE")]
     files: Vec<String>,
     /// Output format [default: table on a terminal; json for one document, jsonl for several]

@@ -1,6 +1,6 @@
 """Type stubs for the native module; use the functions in ``spinscope`` instead."""
 
-from typing import List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 __version__: str
 
@@ -15,5 +15,5 @@ def analyze_json(
 ) -> Tuple[str, bool]:
     """The report as JSON, and whether the full tier was asked for."""
 
-def analyze_many_json(texts: List[str], *, threads: Optional[int] = None) -> List[str]:
-    """Reports as JSON, in input order, analysed in parallel without the GIL."""
+def analyze_many(texts: List[str], *, threads: Optional[int] = None) -> List[Dict[str, Any]]:
+    """Reports as dicts, in input order, analysed in parallel without the GIL."""

@@ -224,3 +224,35 @@ fn mislabelled_charset_is_decoded_with_a_warning() {
         stderr(&out)
     );
 }
+
+#[test]
+fn extract_reads_stdin_and_every_warc_record() {
+    let page = std::fs::read(example("en-tabloid.html")).expect("example");
+    let out = run_stdin(&["extract", "-"], &page);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).starts_with("Sources told the Daily Example"));
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut warc = Vec::new();
+    for n in 1..=3 {
+        let html = format!("<html><body><article><p>Report {n}: officials said the plan failed, sources told the paper.</p></article></body></html>");
+        warc.extend(warc_record(
+            "response",
+            &n.to_string(),
+            &format!("https://a.example/{n}"),
+            &http_page("utf-8", html.as_bytes()),
+        ));
+    }
+    let path = temp_file(&dir, "three.warc", &warc);
+    let out = run(&["extract", "--format", "json", path.to_str().expect("path")]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let pages = jsonl(&out);
+    assert_eq!(pages.len(), 3);
+    for (n, page) in (1..=3).zip(&pages) {
+        assert_eq!(page["url"], format!("https://a.example/{n}"));
+        assert_eq!(page["id"], format!("urn:uuid:{n}"));
+        assert!(page["text"]
+            .as_str()
+            .is_some_and(|t| t.starts_with(&format!("Report {n}:"))));
+    }
+}

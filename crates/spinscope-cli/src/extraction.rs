@@ -99,7 +99,8 @@ pub fn evaluate(dir: &Path, worst: usize, json: bool) -> anyhow::Result<bool> {
         for (p, e) in pages.iter().zip(&extracted) {
             let c = SnippetCounts::page(&e.text, &p.with, &p.without);
             total.add(c);
-            if e.lang == "zh" {
+            if spinscope_core::TextView::new(&e.text).main_lang() == Some(spinscope_core::Lang::Zh)
+            {
                 zh.add(c);
             }
             per_page.push(c);

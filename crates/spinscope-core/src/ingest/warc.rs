@@ -51,26 +51,25 @@ impl Records {
         Ok((n > 0).then_some(line))
     }
 
-    /// Skips to the next `WARC/` version line; returns it, or `None` at the end.
-    fn next_version_line(&mut self) -> std::io::Result<Option<Vec<u8>>> {
+    /// Skips past the next `WARC/` version line; `false` at the end of the input.
+    fn skip_to_version_line(&mut self) -> std::io::Result<bool> {
         while let Some(line) = self.line()? {
             if line.starts_with(b"WARC/") {
-                return Ok(Some(line));
+                return Ok(true);
             }
         }
-        Ok(None)
+        Ok(false)
     }
 
     /// The next record that is an HTML response, or an error for a bad one.
     fn next_record(&mut self) -> Option<Result<Loaded>> {
         loop {
-            let version = match self.next_version_line() {
-                Ok(Some(v)) => v,
-                Ok(None) => return None,
+            match self.skip_to_version_line() {
+                Ok(true) => {}
+                Ok(false) => return None,
                 Err(e) => return Some(Err(self.read_error(e))),
-            };
+            }
             self.count += 1;
-            let _ = version;
             let mut headers: Vec<(String, String)> = Vec::new();
             loop {
                 match self.line() {

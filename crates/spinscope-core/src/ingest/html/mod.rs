@@ -12,9 +12,9 @@ pub mod meta;
 use serde::Serialize;
 
 use crate::doc::Document;
-use crate::text::TextView;
 
-/// What a page holds for us: its article text and metadata.
+/// What a page holds for us: its article text and metadata. (Its language is the text's, found
+/// when the text is analysed, not here: the pipeline runs once per document.)
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Page {
     /// The article body, paragraphs separated by blank lines.
@@ -25,8 +25,6 @@ pub struct Page {
     pub published: Option<String>,
     pub outlet: Option<String>,
     pub url: Option<String>,
-    /// `en`, `zh`, another declared language, or `und`.
-    pub lang: String,
     /// Set when decoding needed a guess or replacement characters.
     #[serde(skip)]
     pub warning: Option<String>,
@@ -39,11 +37,6 @@ pub fn read(bytes: &[u8], http_charset: Option<&str>, url: Option<&str>) -> Page
     let dom = dom::Dom::parse(&decoded.text);
     let text = extract::main_text(&dom);
     let meta = meta::metadata(&dom, url);
-    let lang = TextView::new(&text)
-        .main_lang()
-        .map(|l| l.code().to_string())
-        .or(meta.declared_lang)
-        .unwrap_or_else(|| "und".to_string());
     Page {
         text,
         title: meta.title,
@@ -51,7 +44,6 @@ pub fn read(bytes: &[u8], http_charset: Option<&str>, url: Option<&str>) -> Page
         published: meta.published,
         outlet: meta.outlet,
         url: meta.url,
-        lang,
         warning: decoded.warning,
     }
 }
@@ -100,6 +92,5 @@ mod tests {
             p.title.as_deref(),
             Some("武汉的声音：有英勇的你，才有英雄的城！")
         );
-        assert_eq!(p.lang, "zh");
     }
 }

@@ -155,6 +155,11 @@ pub fn documents(mut input: Input) -> Result<Documents> {
 
 const GZIP_MAGIC: &[u8] = &[0x1f, 0x8b];
 
+/// Where `needle` first occurs in `hay` at or after `from` (the readers' one byte search).
+pub(crate) fn find_bytes(hay: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
+    memchr::memmem::find(hay.get(from..)?, needle).map(|i| from + i)
+}
+
 /// A decoder error says "corrupt deflate stream" or "unexpected end of file"; name the gzip.
 fn gzip_error(e: Error) -> Error {
     match e {

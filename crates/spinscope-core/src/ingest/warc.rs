@@ -8,7 +8,7 @@
 use std::io::{BufRead, ErrorKind, Read};
 
 use super::html;
-use super::{id_from_source, Loaded};
+use super::{find_bytes, id_from_source, Loaded};
 use crate::error::{Error, Result};
 
 /// Records larger than this are skipped (their content still consumed), with a warning.
@@ -209,9 +209,9 @@ fn http_response(block: &[u8]) -> Option<Response> {
     if !block.starts_with(b"HTTP/") {
         return None;
     }
-    let split = find(block, b"\r\n\r\n")
+    let split = find_bytes(block, 0, b"\r\n\r\n")
         .map(|i| (i, i + 4))
-        .or_else(|| find(block, b"\n\n").map(|i| (i, i + 2)))?;
+        .or_else(|| find_bytes(block, 0, b"\n\n").map(|i| (i, i + 2)))?;
     let head = String::from_utf8_lossy(&block[..split.0]);
     let mut body = block[split.1..].to_vec();
     let mut content_type = String::new();
@@ -264,7 +264,7 @@ fn http_response(block: &[u8]) -> Option<Response> {
 fn dechunk(mut data: &[u8]) -> Option<Vec<u8>> {
     let mut out = Vec::with_capacity(data.len());
     loop {
-        let eol = find(data, b"\r\n")?;
+        let eol = find_bytes(data, 0, b"\r\n")?;
         let size_text = std::str::from_utf8(&data[..eol]).ok()?;
         let size = usize::from_str_radix(size_text.split(';').next()?.trim(), 16).ok()?;
         data = &data[eol + 2..];
@@ -275,10 +275,6 @@ fn dechunk(mut data: &[u8]) -> Option<Vec<u8>> {
         data = data.get(size..)?;
         data = data.strip_prefix(b"\r\n").unwrap_or(data);
     }
-}
-
-fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w == needle)
 }
 
 #[cfg(test)]

@@ -3,6 +3,8 @@
 
 use encoding_rs::{Encoding, UTF_8};
 
+use crate::ingest::find_bytes;
+
 /// The decoded page and how it was decoded.
 #[derive(Debug)]
 pub struct Decoded {
@@ -109,10 +111,10 @@ fn guess(bytes: &[u8]) -> &'static Encoding {
 fn meta_charset(head: &[u8]) -> Option<&'static Encoding> {
     let lower: Vec<u8> = head.iter().map(u8::to_ascii_lowercase).collect();
     let mut from = 0;
-    while let Some(i) = find(&lower, from, b"<meta") {
-        let end = find(&lower, i, b">").unwrap_or(lower.len());
+    while let Some(i) = find_bytes(&lower, from, b"<meta") {
+        let end = find_bytes(&lower, i, b">").unwrap_or(lower.len());
         let tag = &lower[i..end];
-        if let Some(c) = find(tag, 0, b"charset") {
+        if let Some(c) = find_bytes(tag, 0, b"charset") {
             let rest = &tag[c + b"charset".len()..];
             let rest = skip(rest, |b| b.is_ascii_whitespace() || b == b'=');
             let rest = skip(rest, |b| b == b'"' || b == b'\'');
@@ -132,13 +134,6 @@ fn meta_charset(head: &[u8]) -> Option<&'static Encoding> {
 fn skip(bytes: &[u8], f: impl Fn(u8) -> bool) -> &[u8] {
     let n = bytes.iter().position(|&b| !f(b)).unwrap_or(bytes.len());
     &bytes[n..]
-}
-
-fn find(hay: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
-    hay.get(from..)?
-        .windows(needle.len())
-        .position(|w| w == needle)
-        .map(|i| from + i)
 }
 
 #[cfg(test)]

@@ -4,6 +4,8 @@
 //! full adoption-agency rules, and because hostile input must stay cheap: nesting is capped (as
 //! browsers do), so 20 MB of nested `<div>`s is linear, and nothing here recurses.
 
+use crate::ingest::find_bytes;
+
 /// Index of a node in [`Dom::nodes`]; the document root is 0.
 pub type NodeId = usize;
 
@@ -163,6 +165,11 @@ impl Dom {
     }
 }
 
+/// `h1` to `h6`.
+pub fn is_heading(tag: &str) -> bool {
+    matches!(tag, "h1" | "h2" | "h3" | "h4" | "h5" | "h6")
+}
+
 /// Appends `text` with runs of whitespace as one space.
 pub fn push_collapsed(out: &mut String, text: &str) {
     for (i, word) in text.split_whitespace().enumerate() {
@@ -218,7 +225,7 @@ impl Builder {
         let bytes = html.as_bytes();
         let mut pos = 0;
         let mut text_start = 0;
-        while let Some(offset) = memchr_lt(&bytes[pos..]) {
+        while let Some(offset) = memchr::memchr(b'<', &bytes[pos..]) {
             let lt = pos + offset;
             let Some((next, tag)) = markup_at(html, lt) else {
                 pos = lt + 1;
@@ -363,8 +370,7 @@ impl Builder {
                 self.close_from(i);
             }
         }
-        let heading = |t: &str| matches!(t, "h1" | "h2" | "h3" | "h4" | "h5" | "h6");
-        if heading(&name) && heading(self.open_tag(self.open.len() - 1)) {
+        if is_heading(&name) && is_heading(self.open_tag(self.open.len() - 1)) {
             self.open.pop();
         }
         let parent = self.current();
@@ -406,8 +412,7 @@ impl Builder {
         }
         // Pop to the innermost open element of that name; an end tag with none open is ignored.
         // Any heading end tag closes any open heading (`<h2>…</h3>`), as in the standard.
-        let heading = |t: &str| matches!(t, "h1" | "h2" | "h3" | "h4" | "h5" | "h6");
-        let matches = |t: &str| t == name || (heading(name) && heading(t));
+        let matches = |t: &str| t == name || (is_heading(name) && is_heading(t));
         if let Some(i) = (1..self.open.len())
             .rev()
             .find(|&i| matches(self.open_tag(i)))
@@ -430,10 +435,6 @@ enum Markup {
     Other,
 }
 
-fn memchr_lt(bytes: &[u8]) -> Option<usize> {
-    bytes.iter().position(|&b| b == b'<')
-}
-
 /// The markup starting at `html[lt] == '<'`, and where it ends; `None` when `<` is just text.
 fn markup_at(html: &str, lt: usize) -> Option<(usize, Markup)> {
     let bytes = html.as_bytes();
@@ -441,26 +442,26 @@ fn markup_at(html: &str, lt: usize) -> Option<(usize, Markup)> {
     match rest.first()? {
         b'!' => {
             if rest.starts_with(b"!--") {
-                let end = find(bytes, lt + 4, b"-->").map_or(bytes.len(), |i| i + 3);
+                let end = find_bytes(bytes, lt + 4, b"-->").map_or(bytes.len(), |i| i + 3);
                 return Some((end, Markup::Other));
             }
-            let end = find(bytes, lt, b">").map_or(bytes.len(), |i| i + 1);
+            let end = find_bytes(bytes, lt, b">").map_or(bytes.len(), |i| i + 1);
             Some((end, Markup::Other))
         }
         b'?' => {
-            let end = find(bytes, lt, b">").map_or(bytes.len(), |i| i + 1);
+            let end = find_bytes(bytes, lt, b">").map_or(bytes.len(), |i| i + 1);
             Some((end, Markup::Other))
         }
         b'/' => {
             let name_start = lt + 2;
             if !bytes.get(name_start)?.is_ascii_alphabetic() {
-                let end = find(bytes, lt, b">").map_or(bytes.len(), |i| i + 1);
+                let end = find_bytes(bytes, lt, b">").map_or(bytes.len(), |i| i + 1);
                 return Some((end, Markup::Other));
             }
             let name_end = scan(bytes, name_start, |b| {
                 !(b.is_ascii_whitespace() || b == b'/' || b == b'>')
             });
-            let end = find(bytes, name_end, b">").map_or(bytes.len(), |i| i + 1);
+            let end = find_bytes(bytes, name_end, b">").map_or(bytes.len(), |i| i + 1);
             let name = html[name_start..name_end].to_ascii_lowercase();
             Some((end, Markup::End { name }))
         }
@@ -513,7 +514,8 @@ fn attributes(html: &str, mut pos: usize) -> (usize, Vec<(Box<str>, String)>, bo
             pos = scan(bytes, after_name + 1, |b| b.is_ascii_whitespace());
             match bytes.get(pos) {
                 Some(&q @ (b'"' | b'\'')) => {
-                    let end = memchr(bytes, pos + 1, q).unwrap_or(bytes.len());
+                    let end =
+                        memchr::memchr(q, &bytes[pos + 1..]).map_or(bytes.len(), |i| pos + 1 + i);
                     value = decode(&html[pos + 1..end]);
                     pos = (end + 1).min(bytes.len());
                 }
@@ -539,30 +541,14 @@ fn scan(bytes: &[u8], from: usize, keep: impl Fn(u8) -> bool) -> usize {
         .map_or(bytes.len(), |i| from + i)
 }
 
-fn memchr(bytes: &[u8], from: usize, needle: u8) -> Option<usize> {
-    let from = from.min(bytes.len());
-    bytes[from..]
-        .iter()
-        .position(|&b| b == needle)
-        .map(|i| from + i)
-}
-
-fn find(bytes: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
-    let from = from.min(bytes.len());
-    bytes[from..]
-        .windows(needle.len())
-        .position(|w| w == needle)
-        .map(|i| from + i)
-}
-
 /// Where raw text content ends: (start of `</name`, position after its `>`).
 fn find_end_tag(html: &str, from: usize, name: &str) -> (usize, usize) {
     let bytes = html.as_bytes();
     let mut pos = from;
-    while let Some(i) = find(bytes, pos, b"</") {
+    while let Some(i) = find_bytes(bytes, pos, b"</") {
         let name_end = i + 2 + name.len();
         if bytes.len() >= name_end && bytes[i + 2..name_end].eq_ignore_ascii_case(name.as_bytes()) {
-            let end = find(bytes, name_end, b">").map_or(bytes.len(), |j| j + 1);
+            let end = find_bytes(bytes, name_end, b">").map_or(bytes.len(), |j| j + 1);
             return (i, end);
         }
         pos = i + 2;

@@ -10,7 +10,7 @@ use std::sync::OnceLock;
 
 use regex::Regex;
 
-use super::dom::{push_collapsed, Dom, NodeData, NodeId};
+use super::dom::{is_heading, push_collapsed, Dom, NodeData, NodeId};
 
 /// Tags whose subtree is never article text.
 const NEVER_CONTENT: &[&str] = &[
@@ -116,10 +116,6 @@ matcher!(
     r"(?i)^(©|\(c\)\s*\d{4}|copyright\b|版权所有)"
 );
 
-fn is_heading(tag: Option<&str>) -> bool {
-    matches!(tag, Some("h2" | "h3" | "h4" | "h5" | "h6"))
-}
-
 matcher!(
     /// Headings that announce the page's furniture after an article.
     furniture_heading,
@@ -221,8 +217,7 @@ struct Pass {
 }
 
 fn main_text_with(dom: &Dom, body: NodeId, pass: Pass) -> String {
-    let mut a = Analysis::new(dom);
-    a.pass = pass;
+    let mut a = Analysis::new(dom, pass);
     a.mark_removed(body);
     a.measure();
     a.score_blocks();
@@ -244,14 +239,11 @@ matcher!(
 );
 
 impl<'d> Analysis<'d> {
-    fn new(dom: &'d Dom) -> Self {
+    fn new(dom: &'d Dom, pass: Pass) -> Self {
         let n = dom.nodes.len();
         Analysis {
             dom,
-            pass: Pass {
-                by_name: true,
-                captions: false,
-            },
+            pass,
             removed: vec![false; n],
             text_len: vec![0; n],
             link_len: vec![0; n],
@@ -325,11 +317,12 @@ impl<'d> Analysis<'d> {
         match dom.tag(id) {
             Some("form") => true,
             Some("header") => {
-                let mut headings = dom.descendants(id).filter_map(|n| dom.tag(n)).filter(|t| {
-                    t.len() == 2 && t.starts_with('h') && t.as_bytes()[1].is_ascii_digit()
-                });
-                let first = headings.next();
-                first.is_none() || first == Some("h1") || headings.any(|t| t == "h1")
+                let mut headings = dom
+                    .descendants(id)
+                    .filter_map(|n| dom.tag(n))
+                    .filter(|t| is_heading(t))
+                    .peekable();
+                headings.peek().is_none() || headings.any(|t| t == "h1")
             }
             _ if !self.pass.by_name => false,
             Some("html" | "body" | "article" | "main" | "a") | None => false,
@@ -620,7 +613,8 @@ impl<'d> Analysis<'d> {
                 let (text, link) = self.block_text(id);
                 let text = text.trim();
                 let len = weighted_len(text);
-                if is_heading(dom.tag(id)) && furniture_heading(text) {
+                // (h1 never gets here: it is skipped above.)
+                if dom.tag(id).is_some_and(is_heading) && furniture_heading(text) {
                     // "Comments", "Related stories": what follows the heading at its level is
                     // that furniture, not more article.
                     if let Some(parent) = self.parent(id) {

@@ -1,5 +1,6 @@
 //! The `spinscope` binary: argument parsing and wiring; the work happens in the library crates.
 
+mod corpus;
 mod eval;
 mod extraction;
 mod output;
@@ -23,6 +24,11 @@ Examples:
   spinscope analyze --format ptc articles/article*.txt     SemEval-2020 Task 11 lines
   spinscope analyze page.html crawl.warc.gz                 web pages and crawl archives
   spinscope extract --format json page.html                 the text and metadata analyze sees
+  spinscope ingest articles/ crawl.warc.gz --db corpus      build a corpus (resumable)
+  spinscope search --db corpus 'anonymous sources'           full-text search, EN and ZH
+  spinscope reuse --db corpus                               passages shared across outlets
+  spinscope trends --db corpus --by month                   per outlet and month, CSV
+  spinscope export --db corpus --format parquet -o all.parquet
 
 Exit status: 0 when every input was analysed, 1 when any failed, 2 on a usage error.";
 
@@ -47,6 +53,18 @@ enum Command {
     /// Print the text and metadata `analyze` sees: the article body of an HTML page (or of each
     /// WARC response), or a text/JSONL document as read.
     Extract(ExtractArgs),
+    /// Add documents to a corpus (a folder with a database and a search index): analysed once,
+    /// stored with their reports; re-running adds only what is new.
+    Ingest(corpus::IngestArgs),
+    /// Full-text search over a corpus (English stemming, Chinese words and substrings).
+    Search(corpus::SearchArgs),
+    /// Clusters of documents that reprint each other, with the shared passages.
+    Reuse(corpus::ReuseArgs),
+    /// Per outlet and period: technique density, anonymous and self-citation shares, scare
+    /// quotes.
+    Trends(corpus::TrendsArgs),
+    /// Every document of a corpus with its metadata and summary.
+    Export(corpus::ExportArgs),
     /// Score spinscope on a public benchmark layout.
     #[command(subcommand)]
     Eval(eval::EvalCommand),
@@ -113,6 +131,11 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Analyze(args) => analyze(args),
         Command::Extract(args) => extract(args),
+        Command::Ingest(args) => corpus::ingest_cmd(args),
+        Command::Search(args) => corpus::search_cmd(args),
+        Command::Reuse(args) => corpus::reuse_cmd(args),
+        Command::Trends(args) => corpus::trends_cmd(args),
+        Command::Export(args) => corpus::export_cmd(args),
         Command::Eval(cmd) => eval::run(cmd),
         Command::Train(cmd) => train::run(cmd),
     };

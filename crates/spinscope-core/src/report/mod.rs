@@ -376,6 +376,10 @@ pub struct Report {
     pub document: DocumentInfo,
     pub findings: Vec<Finding>,
     pub summary: Summary,
+    /// The word count behind the densities (Chinese words by jieba), for corpus aggregates that
+    /// must weight documents by length; not part of the JSON schema.
+    #[serde(skip)]
+    pub words: usize,
 }
 
 impl Report {
@@ -394,7 +398,8 @@ impl Report {
         for f in &mut findings {
             f.localise(&doc.text, &map);
         }
-        let summary = Summary::of(&findings, view.word_count());
+        let words = view.word_count();
+        let summary = Summary::of(&findings, words);
         let langs = view
             .langs
             .shares()
@@ -421,6 +426,7 @@ impl Report {
             },
             findings,
             summary,
+            words,
         }
     }
 }

@@ -174,17 +174,7 @@ pub fn search_cmd(args: SearchArgs) -> anyhow::Result<bool> {
     let mut out = io::BufWriter::new(io::stdout().lock());
     match list_format(args.format) {
         ListFormat::Json => {
-            let hits: Vec<_> = hits
-                .iter()
-                .map(|h| {
-                    json!({
-                        "id": h.meta.id, "key": h.meta.key, "outlet": h.meta.outlet,
-                        "title": h.meta.title, "published": h.meta.published, "url": h.meta.url,
-                        "lang": h.meta.lang, "score": h.score, "snippet": h.snippet,
-                        "highlights": h.highlights.iter().map(|r| [r.start, r.end]).collect::<Vec<_>>(),
-                    })
-                })
-                .collect();
+            let hits: Vec<_> = hits.iter().map(spinscope_corpus::index::hit_json).collect();
             serde_json::to_writer_pretty(&mut out, &json!({ "hits": hits }))?;
             writeln!(out)?;
         }

@@ -29,6 +29,8 @@ Examples:
   spinscope reuse --db corpus                               passages shared across outlets
   spinscope trends --db corpus --by month                   per outlet and month, CSV
   spinscope export --db corpus --format parquet -o all.parquet
+  spinscope analyze --format html story.txt > report.html  the findings on the text, offline
+  spinscope serve --db corpus                               web UI on http://127.0.0.1:8000
 
 Exit status: 0 when every input was analysed, 1 when any failed, 2 on a usage error.";
 
@@ -65,6 +67,9 @@ enum Command {
     Trends(corpus::TrendsArgs),
     /// Every document of a corpus with its metadata and summary.
     Export(corpus::ExportArgs),
+    /// A local web UI and JSON API: paste or upload an article and see the findings on the
+    /// text; with --db, search, trends and reuse pages over a corpus.
+    Serve(ServeArgs),
     /// Score spinscope on a public benchmark layout.
     #[command(subcommand)]
     Eval(eval::EvalCommand),
@@ -96,6 +101,24 @@ struct AnalyzeArgs {
 }
 
 #[derive(clap::Args, Debug)]
+struct ServeArgs {
+    /// A corpus (from `spinscope ingest`) to search and chart.
+    #[arg(long, value_name = "DB")]
+    db: Option<std::path::PathBuf>,
+    #[arg(long, default_value_t = 8000)]
+    port: u16,
+    /// The address to listen on; anything but loopback exposes the server to the network.
+    #[arg(long, default_value = "127.0.0.1")]
+    host: String,
+    /// Largest request body in bytes; larger ones get HTTP 413.
+    #[arg(long, default_value_t = spinscope_server::DEFAULT_BODY_LIMIT)]
+    body_limit: usize,
+    /// `fast` (rules and linear models); `full` is not in this build yet.
+    #[arg(long, value_enum, default_value_t = Tier::Fast)]
+    tier: Tier,
+}
+
+#[derive(clap::Args, Debug)]
 struct ExtractArgs {
     /// Files to read; `-` reads stdin.
     #[arg(required = true, value_name = "FILE")]
@@ -118,6 +141,8 @@ enum FormatArg {
     Jsonl,
     Table,
     Ptc,
+    /// One self-contained page: the text with its findings highlighted, charts, sourcing.
+    Html,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -136,6 +161,7 @@ fn main() -> ExitCode {
         Command::Reuse(args) => corpus::reuse_cmd(args),
         Command::Trends(args) => corpus::trends_cmd(args),
         Command::Export(args) => corpus::export_cmd(args),
+        Command::Serve(args) => serve(args),
         Command::Eval(cmd) => eval::run(cmd),
         Command::Train(cmd) => train::run(cmd),
     };
@@ -165,6 +191,8 @@ fn analyze(args: AnalyzeArgs) -> anyhow::Result<bool> {
     let stdout = io::stdout();
     let terminal = stdout.is_terminal();
     let format = match args.format {
+        // One page for all documents: written at the end, not streamed.
+        Some(FormatArg::Html) => return analyze_html(&args.files),
         Some(FormatArg::Json) => Format::Json,
         Some(FormatArg::Jsonl) => Format::Jsonl,
         Some(FormatArg::Table) => Format::Table,
@@ -185,6 +213,47 @@ fn analyze(args: AnalyzeArgs) -> anyhow::Result<bool> {
     })?;
     sink.finish()?;
     Ok(all_ok)
+}
+
+/// `analyze --format html`: every document in one self-contained page.
+fn analyze_html(files: &[String]) -> anyhow::Result<bool> {
+    let mut reports = Vec::new();
+    let all_ok = each_document(files, |read| {
+        if let Read::Document(doc) = read {
+            let report = spinscope_core::analyze(&doc, &Options::default());
+            reports.push((serde_json::to_value(&report)?, doc.text));
+        }
+        Ok(())
+    })?;
+    if !reports.is_empty() {
+        let mut out = io::BufWriter::new(io::stdout().lock());
+        out.write_all(spinscope_server::standalone_report(&reports).as_bytes())?;
+        out.flush()?;
+    }
+    Ok(all_ok)
+}
+
+fn serve(args: ServeArgs) -> anyhow::Result<bool> {
+    if args.tier == Tier::Full {
+        eprintln!("spinscope: note: the full tier (multilingual encoder) is not in this build; using the fast tier (rules and linear models)");
+    }
+    let config = spinscope_server::Config {
+        host: args.host,
+        port: args.port,
+        db: args.db,
+        body_limit: args.body_limit,
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let loopback = matches!(config.host.as_str(), "127.0.0.1" | "localhost" | "::1");
+    runtime.block_on(spinscope_server::serve(config, |addr| {
+        eprintln!("spinscope: serving on http://{addr} (Ctrl-C stops)");
+        if !loopback {
+            eprintln!("spinscope: warning: listening beyond this machine; anyone who can reach {addr} can use it");
+        }
+    }))?;
+    Ok(true)
 }
 
 fn extract(args: ExtractArgs) -> anyhow::Result<bool> {

@@ -363,3 +363,25 @@ fn is_technique_label(l: &str) -> bool {
     ]
     .contains(&l)
 }
+
+#[test]
+fn html_report_is_one_self_contained_page() {
+    let out = run(&[
+        "analyze",
+        "--format",
+        "html",
+        &example("en-state-media.txt"),
+        &example("zh-simplified.txt"),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let page = stdout(&out);
+    assert!(page.starts_with("<!doctype html>"));
+    assert!(page.contains("<style>") && !page.contains("<link") && !page.contains("<script"));
+    assert!(
+        !page.contains("http://") && !page.contains("https://"),
+        "no external assets"
+    );
+    assert_eq!(page.matches("<article class=\"report\">").count(), 2);
+    assert!(page.contains("<mark class=\"t"));
+    assert!(page.contains("id=\"sourcing\"") && page.contains("id=\"claims\""));
+}

@@ -237,6 +237,16 @@ pub struct Hit {
     pub highlights: Vec<Range<usize>>,
 }
 
+/// A hit as JSON, the shape of `search --format json` and the server's `/api/search`.
+pub fn hit_json(h: &Hit) -> serde_json::Value {
+    serde_json::json!({
+        "id": h.meta.id, "key": h.meta.key, "outlet": h.meta.outlet, "title": h.meta.title,
+        "published": h.meta.published, "url": h.meta.url, "lang": h.meta.lang,
+        "score": h.score, "snippet": h.snippet,
+        "highlights": h.highlights.iter().map(|r| [r.start, r.end]).collect::<Vec<_>>(),
+    })
+}
+
 /// Adds documents; `commit` records how far it got.
 pub struct Writer {
     writer: IndexWriter<TantivyDocument>,

@@ -284,6 +284,18 @@ impl Store {
             .optional()?)
     }
 
+    /// One document's metadata, text, and report parts (summary and findings JSON).
+    pub fn stored_report(&self, key: i64) -> Result<Option<(Meta, String, String, String)>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {META_COLUMNS}, text, summary, findings FROM documents WHERE key = ?1"
+        ))?;
+        Ok(stmt
+            .query_row([key], |row| {
+                Ok((meta_of(row)?, row.get(9)?, row.get(10)?, row.get(11)?))
+            })
+            .optional()?)
+    }
+
     /// The text of one document.
     pub fn text(&self, key: i64) -> Result<Option<String>> {
         let mut stmt = self

@@ -319,6 +319,7 @@ pub mod training {
     use serde::Serialize;
 
     use super::{score_si, score_tc, Article};
+    use crate::analyze::techniques::model::RuleIndex;
     use crate::analyze::attribution;
     use crate::analyze::techniques::{self, model::TechniqueModels, Hit};
     use crate::doc::{Document, OffsetMap, Span};
@@ -430,10 +431,11 @@ pub mod training {
                 p.id.clone(),
                 p.rules.iter().map(|h| p.chars(h.span)).collect(),
             );
+            let index = RuleIndex::new(&p.rules);
             for (t, s) in &p.gold {
                 let cs = p.chars(*s);
                 gold_tc.push((p.id.clone(), cs, *t));
-                pred_tc.push((p.id.clone(), cs, models.classify(&p.view, *s, &p.rules).0));
+                pred_tc.push((p.id.clone(), cs, models.classify(&p.view, *s, &index).0));
                 let by_rule = p
                     .rules
                     .iter()

@@ -57,6 +57,7 @@ pub fn classify_spans(doc: &Document, spans: &[Span]) -> Vec<Technique> {
     let view = TextView::new(&doc.text);
     let found = attribution::find(doc, &view);
     let hits = rules(&view, &found);
+    let index = model::RuleIndex::new(&hits);
     let bytes = crate::doc::byte_offsets(&doc.text);
     let to_byte = |c: usize| bytes.get(c).copied().unwrap_or(doc.text.len());
     spans
@@ -64,7 +65,7 @@ pub fn classify_spans(doc: &Document, spans: &[Span]) -> Vec<Technique> {
         .map(|s| {
             let span = Span::new(to_byte(s.start), to_byte(s.end.max(s.start)));
             match model::shipped() {
-                Some(m) => m.classify(&view, span, &hits).0,
+                Some(m) => m.classify(&view, span, &index).0,
                 None => hits
                     .iter()
                     .filter(|h| h.span.overlaps(&span))
@@ -84,8 +85,10 @@ pub fn classify_spans(doc: &Document, spans: &[Span]) -> Vec<Technique> {
 pub const DISPLAY_MIN_SCORE: f32 = 0.55;
 
 fn has_content_word(view: &TextView<'_>, span: Span) -> bool {
-    view.tokens
+    let from = view.tokens.partition_point(|t| t.span.start < span.start);
+    view.tokens[from..]
         .iter()
+        .take_while(|t| t.span.start < span.end)
         .filter(|t| span.contains(&t.span) && t.is_word())
         .any(|t| !repetition::is_stopword(&t.span.slice(view.text).to_lowercase()))
 }

@@ -240,7 +240,44 @@ fn token_features(
 }
 
 /// Features of a candidate span for the technique classifier.
-pub fn span_features(view: &TextView<'_>, span: Span, rules: &[Hit], keep: bool) -> Features {
+/// Rule hits sorted by start, so the hits overlapping a span are found in O(log n + k): a scan
+/// of every hit per span made long documents quadratic.
+#[derive(Debug)]
+pub struct RuleIndex<'h> {
+    hits: Vec<&'h Hit>,
+    longest: usize,
+}
+
+impl<'h> RuleIndex<'h> {
+    pub fn new(hits: &'h [Hit]) -> Self {
+        let mut sorted: Vec<&Hit> = hits.iter().collect();
+        sorted.sort_by_key(|h| h.span.start);
+        let longest = hits.iter().map(|h| h.span.len()).max().unwrap_or(0);
+        RuleIndex {
+            hits: sorted,
+            longest,
+        }
+    }
+
+    /// The hits overlapping `span`: only those starting within `longest` bytes before it can.
+    pub fn overlapping(&self, span: Span) -> impl Iterator<Item = &'h Hit> + '_ {
+        let from = self
+            .hits
+            .partition_point(|h| h.span.start + self.longest <= span.start);
+        let to = self.hits.partition_point(|h| h.span.start < span.end);
+        self.hits[from..to.max(from)]
+            .iter()
+            .copied()
+            .filter(move |h| h.span.overlaps(&span))
+    }
+}
+
+pub fn span_features(
+    view: &TextView<'_>,
+    span: Span,
+    rules: &RuleIndex<'_>,
+    keep: bool,
+) -> Features {
     let mut f = Features::new(TC_BITS, keep);
     let from = view.tokens.partition_point(|t| t.span.start < span.start);
     let inside: Vec<usize> = (from..view.tokens.len())
@@ -277,7 +314,7 @@ pub fn span_features(view: &TextView<'_>, span: Span, rules: &[Hit], keep: bool)
             }
         }
     }
-    for h in rules.iter().filter(|h| h.span.overlaps(&span)) {
+    for h in rules.overlapping(span) {
         f.set("rule=", h.technique.label());
     }
     // Repetition: how often the span's words occur in the document.
@@ -331,6 +368,7 @@ impl TechniqueModels {
     /// Technique spans the tagger proposes in English sentences, labelled by the classifier.
     pub fn find(&self, view: &TextView<'_>, rules: &[Hit]) -> Vec<Hit> {
         let ctx = Context::new(view, rules);
+        let rules = &RuleIndex::new(rules);
         let mut out = Vec::new();
         for (si, s) in view.sentences.iter().enumerate() {
             // The tagger learned from prose; a "sentence" of thousands of tokens (a table, a
@@ -364,7 +402,12 @@ impl TechniqueModels {
         out
     }
 
-    fn label(&self, view: &TextView<'_>, (a, b, p): (usize, usize, f32), rules: &[Hit]) -> Hit {
+    fn label(
+        &self,
+        view: &TextView<'_>,
+        (a, b, p): (usize, usize, f32),
+        rules: &RuleIndex<'_>,
+    ) -> Hit {
         let span = view.tokens[a].span.cover(&view.tokens[b].span);
         let (technique, q, why) = self.classify(view, span, rules);
         Hit {
@@ -381,7 +424,7 @@ impl TechniqueModels {
         &self,
         view: &TextView<'_>,
         span: Span,
-        rules: &[Hit],
+        rules: &RuleIndex<'_>,
     ) -> (Technique, f32, String) {
         let x = span_features(view, span, rules, true);
         let p = self.tc.probabilities(&x);
@@ -412,9 +455,10 @@ impl TechniqueModels {
         let mut tc_data = Vec::new();
         let mut si_data = Vec::new();
         for (view, rules, gold) in docs {
+            let index = RuleIndex::new(rules);
             for (t, span) in gold {
                 let class = Technique::ALL.iter().position(|x| x == t).unwrap_or(0);
-                tc_data.push((span_features(view, *span, rules, false), class));
+                tc_data.push((span_features(view, *span, &index, false), class));
             }
             let ctx = Context::new(view, rules);
             for (si, s) in view.sentences.iter().enumerate() {

@@ -319,8 +319,8 @@ pub mod training {
     use serde::Serialize;
 
     use super::{score_si, score_tc, Article};
-    use crate::analyze::techniques::model::RuleIndex;
     use crate::analyze::attribution;
+    use crate::analyze::techniques::model::RuleIndex;
     use crate::analyze::techniques::{self, model::TechniqueModels, Hit};
     use crate::doc::{Document, OffsetMap, Span};
     use crate::eval::spans::Prf;

@@ -63,7 +63,8 @@ pub fn request(
     body: &[u8],
 ) -> std::io::Result<Response> {
     let mut stream = TcpStream::connect(addr)?;
-    stream.set_read_timeout(Some(Duration::from_secs(60)))?;
+    // Long enough for a 5 MB analysis queued behind others on two cores.
+    stream.set_read_timeout(Some(Duration::from_secs(300)))?;
     let head = format!(
         "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
         body.len()

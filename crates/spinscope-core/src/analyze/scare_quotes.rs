@@ -25,6 +25,9 @@ const DETERMINERS: [&str; 10] = [
 /// The most words a scare quote holds; longer quotations are quoted speech.
 const MAX_WORDS: usize = 4;
 const MAX_HAN: usize = 8;
+/// Longer contents are not even looked at: with quotes nested 50,000 deep, reading each one
+/// made the judge quadratic.
+const MAX_BYTES: usize = 160;
 
 pub fn find(view: &TextView<'_>, attributions: &[Attribution], out: &mut Vec<Finding>) {
     // Sorted views of the attributions, so each quote looks them up by binary search.
@@ -78,14 +81,19 @@ impl Index {
 }
 
 fn judge(view: &TextView<'_>, q: &Quote, index: &Index) -> Option<(f32, String)> {
+    if q.content.len() > MAX_BYTES {
+        return None;
+    }
     let raw = q.content.slice(view.text);
     // "threat." at the end of a sentence: the full stop is not part of the phrase.
     let content = raw
         .trim()
         .trim_end_matches(['.', ',', '!', '?', '。', '，']);
+    // Sentence punctuation means quoted speech; quote marks inside mean nested quotations.
     if content.is_empty()
         || content.contains([
-            '.', '!', '?', '。', '！', '？', ',', '，', ';', '；', ':', '：',
+            '.', '!', '?', '。', '！', '？', ',', '，', ';', '；', ':', '：', '"', '“', '”', '「',
+            '」', '『', '』',
         ])
     {
         return None;

@@ -15,6 +15,9 @@ use spinscope_core::{Document, Options};
 
 use output::{Format, Sink};
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const EXAMPLES: &str = "\
 Examples:
   spinscope analyze examples/en-state-media.txt            table on a terminal

@@ -255,7 +255,17 @@ pub fn analysed(doc: Document, hash: u128) -> NewDocument {
         .map(|sig| shingles::to_bytes(&sig));
     NewDocument {
         hash,
-        lang: report.document.lang.clone(),
+        meta: Meta {
+            key: 0,
+            id: doc.id,
+            source: doc.source,
+            outlet: doc.outlet,
+            published: doc.published,
+            url: doc.url,
+            title: doc.title,
+            author: doc.author,
+            lang: report.document.lang.clone(),
+        },
         chars: report.document.chars,
         words: report.words,
         techniques: s.techniques.values().sum(),
@@ -268,13 +278,6 @@ pub fn analysed(doc: Document, hash: u128) -> NewDocument {
         summary: serde_json::to_string(&report.summary).unwrap_or_default(),
         findings: serde_json::to_string(&report.findings).unwrap_or_default(),
         signature,
-        id: doc.id,
-        source: doc.source,
-        outlet: doc.outlet,
-        published: doc.published,
-        url: doc.url,
-        title: doc.title,
-        author: doc.author,
         text: doc.text,
     }
 }
@@ -302,7 +305,11 @@ fn write_in_order(
             // catches up from the database on the next run.
             if keys.len() == docs.len() {
                 for (key, d) in keys.iter().zip(docs.iter()) {
-                    writer.add(&meta(*key, d), &d.text)?;
+                    let meta = Meta {
+                        key: *key,
+                        ..d.meta.clone()
+                    };
+                    writer.add(&meta, &d.text)?;
                 }
             }
             *added += keys.len() as u64;
@@ -346,20 +353,6 @@ fn write_in_order(
         if finished {
             return Ok(());
         }
-    }
-}
-
-fn meta(key: i64, d: &NewDocument) -> Meta {
-    Meta {
-        key,
-        id: d.id.clone(),
-        source: d.source.clone(),
-        outlet: d.outlet.clone(),
-        published: d.published.clone(),
-        url: d.url.clone(),
-        title: d.title.clone(),
-        author: d.author.clone(),
-        lang: d.lang.clone(),
     }
 }
 

@@ -56,14 +56,8 @@ CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 #[derive(Debug, Clone)]
 pub struct NewDocument {
     pub hash: u128,
-    pub id: String,
-    pub source: String,
-    pub outlet: Option<String>,
-    pub published: Option<String>,
-    pub url: Option<String>,
-    pub title: Option<String>,
-    pub author: Option<String>,
-    pub lang: String,
+    /// Its metadata; `key` is 0 until the database assigns one.
+    pub meta: Meta,
     pub chars: usize,
     pub words: usize,
     pub techniques: usize,
@@ -200,17 +194,18 @@ impl Store {
                  ?17, ?18, ?19, ?20, ?21, ?22, ?23)",
             )?;
             for d in documents {
+                let m = &d.meta;
                 let changed = insert.execute(params![
                     d.hash.to_le_bytes().as_slice(),
-                    d.id,
-                    d.source,
-                    d.outlet,
-                    d.published,
-                    d.published.as_deref().and_then(month),
-                    d.url,
-                    d.title,
-                    d.author,
-                    d.lang,
+                    m.id,
+                    m.source,
+                    m.outlet,
+                    m.published,
+                    m.published.as_deref().and_then(month),
+                    m.url,
+                    m.title,
+                    m.author,
+                    m.lang,
                     d.chars as i64,
                     d.words as i64,
                     d.techniques as i64,

@@ -14,7 +14,7 @@ use parquet::file::writer::SerializedFileWriter;
 use parquet::schema::parser::parse_message_type;
 use serde_json::{json, Value};
 
-use crate::store::Store;
+use crate::store::{meta_of, Meta, Store, META_COLUMNS};
 use crate::Result;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,15 +35,7 @@ pub struct ExportOptions {
 /// One stored document as exported.
 #[derive(Debug, Clone)]
 pub struct Row {
-    pub key: i64,
-    pub id: String,
-    pub source: String,
-    pub outlet: Option<String>,
-    pub published: Option<String>,
-    pub url: Option<String>,
-    pub title: Option<String>,
-    pub author: Option<String>,
-    pub lang: String,
+    pub meta: Meta,
     pub chars: i64,
     pub words: i64,
     pub techniques: i64,
@@ -89,15 +81,15 @@ fn opt(v: &Option<String>) -> Cell<'_> {
 
 /// The flat columns of CSV and Parquet, in order.
 const COLUMNS: &[Column] = &[
-    ("key", |r| Cell::Int(r.key)),
-    ("id", |r| s(&r.id)),
-    ("source", |r| s(&r.source)),
-    ("outlet", |r| opt(&r.outlet)),
-    ("published", |r| opt(&r.published)),
-    ("url", |r| opt(&r.url)),
-    ("title", |r| opt(&r.title)),
-    ("author", |r| opt(&r.author)),
-    ("lang", |r| s(&r.lang)),
+    ("key", |r| Cell::Int(r.meta.key)),
+    ("id", |r| s(&r.meta.id)),
+    ("source", |r| s(&r.meta.source)),
+    ("outlet", |r| opt(&r.meta.outlet)),
+    ("published", |r| opt(&r.meta.published)),
+    ("url", |r| opt(&r.meta.url)),
+    ("title", |r| opt(&r.meta.title)),
+    ("author", |r| opt(&r.meta.author)),
+    ("lang", |r| s(&r.meta.lang)),
     ("chars", |r| Cell::Int(r.chars)),
     ("words", |r| Cell::Int(r.words)),
     ("techniques", |r| Cell::Int(r.techniques)),
@@ -138,9 +130,8 @@ pub fn each_row(
     mut each: impl FnMut(Row) -> Result<()>,
 ) -> Result<()> {
     let mut stmt = store.conn.prepare(&format!(
-        "SELECT key, id, source, outlet, published, url, title, author, lang, chars, words,
-         techniques, attributions, named, anonymous, self_citations, scare_quotes, claims,
-         summary, {}, {} FROM documents ORDER BY key",
+        "SELECT {META_COLUMNS}, chars, words, techniques, attributions, named, anonymous,
+         self_citations, scare_quotes, claims, summary, {}, {} FROM documents ORDER BY key",
         if options.findings { "findings" } else { "NULL" },
         if options.text { "text" } else { "NULL" },
     ))?;
@@ -148,15 +139,7 @@ pub fn each_row(
     while let Some(r) = rows.next()? {
         let summary: String = r.get(18)?;
         each(Row {
-            key: r.get(0)?,
-            id: r.get(1)?,
-            source: r.get(2)?,
-            outlet: r.get(3)?,
-            published: r.get(4)?,
-            url: r.get(5)?,
-            title: r.get(6)?,
-            author: r.get(7)?,
-            lang: r.get(8)?,
+            meta: meta_of(r)?,
             chars: r.get(9)?,
             words: r.get(10)?,
             techniques: r.get(11)?,
@@ -192,9 +175,9 @@ fn jsonl(store: &Store, options: ExportOptions, mut out: impl Write) -> Result<u
     let mut n = 0;
     each_row(store, options, |r| {
         let mut obj = json!({
-            "key": r.key, "id": r.id, "source": r.source, "outlet": r.outlet,
-            "published": r.published, "url": r.url, "title": r.title, "author": r.author,
-            "lang": r.lang, "chars": r.chars, "words": r.words, "summary": r.summary,
+            "key": r.meta.key, "id": r.meta.id, "source": r.meta.source,
+            "outlet": r.meta.outlet, "published": r.meta.published, "url": r.meta.url,
+            "title": r.meta.title, "author": r.meta.author, "lang": r.meta.lang, "chars": r.chars, "words": r.words, "summary": r.summary,
         });
         if let Some(f) = &r.findings {
             obj["findings"] = serde_json::from_str(f)?;
@@ -252,15 +235,17 @@ const ROW_GROUP: usize = 16_384;
 fn parquet<W: Write + Send>(store: &Store, options: ExportOptions, out: W) -> Result<u64> {
     let cols = columns(options);
     let sample = Row {
-        key: 0,
-        id: String::new(),
-        source: String::new(),
-        outlet: None,
-        published: None,
-        url: None,
-        title: None,
-        author: None,
-        lang: String::new(),
+        meta: Meta {
+            key: 0,
+            id: String::new(),
+            source: String::new(),
+            outlet: None,
+            published: None,
+            url: None,
+            title: None,
+            author: None,
+            lang: String::new(),
+        },
         chars: 0,
         words: 0,
         techniques: 0,

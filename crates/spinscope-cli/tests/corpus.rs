@@ -114,14 +114,19 @@ fn killed_ingest_resumes_with_nothing_lost_or_doubled() {
         .stderr(Stdio::null())
         .spawn()
         .expect("ingest starts");
+    // Wait cheaply (the file's size, every millisecond) until the write-ahead log holds about
+    // a batch, then count until one is committed: opening the corpus to count from the start
+    // was slow enough that a fast ingest finished first.
+    let wal = db.join("corpus.sqlite-wal");
     let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(120)
+        && std::fs::metadata(&wal).map_or(0, |m| m.len()) < 1 << 20
+    {
+        std::thread::sleep(Duration::from_millis(1));
+    }
     let mut stored_at_kill = 0;
-    while started.elapsed() < Duration::from_secs(120) {
+    while started.elapsed() < Duration::from_secs(120) && stored_at_kill == 0 {
         stored_at_kill = count(&db);
-        if stored_at_kill > 0 {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(5));
     }
     child.kill().expect("kill -9");
     let status = child.wait().expect("wait");

@@ -8,10 +8,11 @@ mod train;
 
 use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use spinscope_core::ingest::{self, Input};
-use spinscope_core::{Document, Options};
+use spinscope_core::{analyze_with, Annotator, Document, Options};
 
 use output::{Format, Sink};
 
@@ -97,10 +98,11 @@ struct AnalyzeArgs {
     /// (`article_id<TAB>?<TAB>start<TAB>end`), one label per line, in template order.
     #[arg(long, value_name = "TEMPLATE")]
     spans: Option<String>,
-    /// `fast`: rules and the small linear models; `full`: adds the multilingual encoder (not in
-    /// this build yet, falls back to `fast` with a notice).
-    #[arg(long, value_enum, default_value_t = Tier::Fast)]
-    tier: Tier,
+    /// `fast`: rules and the small linear models; `full`: adds the multilingual encoder's
+    /// findings [default: full when the encoder is installed (scripts/fetch-model), else fast
+    /// with a notice; SPINSCOPE_TIER overrides]
+    #[arg(long, value_enum, env = "SPINSCOPE_TIER")]
+    tier: Option<Tier>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -116,9 +118,10 @@ struct ServeArgs {
     /// Largest request body in bytes; larger ones get HTTP 413.
     #[arg(long, default_value_t = spinscope_server::DEFAULT_BODY_LIMIT)]
     body_limit: usize,
-    /// `fast` (rules and linear models); `full` is not in this build yet.
-    #[arg(long, value_enum, default_value_t = Tier::Fast)]
-    tier: Tier,
+    /// `fast`: rules and linear models; `full`: adds the multilingual encoder [default: full
+    /// when the encoder is installed, else fast with a notice; SPINSCOPE_TIER overrides]
+    #[arg(long, value_enum, env = "SPINSCOPE_TIER")]
+    tier: Option<Tier>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -154,6 +157,21 @@ enum Tier {
     Full,
 }
 
+/// The learned tier when asked for (or by default) and installed; otherwise `None`, with a
+/// one-line notice saying why the rules run alone.
+fn learned_tier(asked: Option<Tier>, default: Tier) -> Option<Arc<dyn Annotator>> {
+    if asked.unwrap_or(default) == Tier::Fast {
+        return None;
+    }
+    match spinscope_model::FullTier::load() {
+        Ok(tier) => Some(Arc::new(tier)),
+        Err(e) => {
+            eprintln!("spinscope: note: {e}; using the fast tier (rules and linear models)");
+            None
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
@@ -181,9 +199,6 @@ fn main() -> ExitCode {
 
 /// Analyses every input; returns whether all of them were analysed.
 fn analyze(args: AnalyzeArgs) -> anyhow::Result<bool> {
-    if args.tier == Tier::Full {
-        eprintln!("spinscope: note: the full tier (multilingual encoder) is not in this build; using the fast tier (rules and linear models)");
-    }
     if let Some(template) = &args.spans {
         if args.format != Some(FormatArg::Ptc) {
             eprintln!("spinscope: --spans needs --format ptc");
@@ -191,11 +206,19 @@ fn analyze(args: AnalyzeArgs) -> anyhow::Result<bool> {
         }
         return classify_template(template, &args.files);
     }
+    let tier = learned_tier(args.tier, Tier::Full);
+    let analyse = |doc: &spinscope_core::Document, options: &Options| {
+        let (report, warning) = analyze_with(doc, options, tier.as_deref());
+        if let Some(w) = warning {
+            eprintln!("spinscope: warning: {}: the full tier failed ({w}); the report holds the rules' findings", doc.source);
+        }
+        report
+    };
     let stdout = io::stdout();
     let terminal = stdout.is_terminal();
     let format = match args.format {
         // One page for all documents: written at the end, not streamed.
-        Some(FormatArg::Html) => return analyze_html(&args.files),
+        Some(FormatArg::Html) => return analyze_html(&args.files, &analyse),
         Some(FormatArg::Json) => Format::Json,
         Some(FormatArg::Jsonl) => Format::Jsonl,
         Some(FormatArg::Table) => Format::Table,
@@ -209,7 +232,7 @@ fn analyze(args: AnalyzeArgs) -> anyhow::Result<bool> {
     };
     let mut sink = Sink::new(io::BufWriter::new(stdout.lock()), format);
     let all_ok = each_document(&args.files, |read| match read {
-        Read::Document(doc) => Ok(sink.write(&spinscope_core::analyze(&doc, &options))?),
+        Read::Document(doc) => Ok(sink.write(&analyse(&doc, &options))?),
         // Streaming outputs reach the reader file by file, not only at exit.
         Read::EndOfFile if terminal => Ok(sink.flush()?),
         Read::EndOfFile => Ok(()),
@@ -219,11 +242,14 @@ fn analyze(args: AnalyzeArgs) -> anyhow::Result<bool> {
 }
 
 /// `analyze --format html`: every document in one self-contained page.
-fn analyze_html(files: &[String]) -> anyhow::Result<bool> {
+fn analyze_html(
+    files: &[String],
+    analyse: &dyn Fn(&spinscope_core::Document, &Options) -> spinscope_core::Report,
+) -> anyhow::Result<bool> {
     let mut reports = Vec::new();
     let all_ok = each_document(files, |read| {
         if let Read::Document(doc) = read {
-            let report = spinscope_core::analyze(&doc, &Options::default());
+            let report = analyse(&doc, &Options::default());
             reports.push((serde_json::to_value(&report)?, doc.text));
         }
         Ok(())
@@ -237,14 +263,13 @@ fn analyze_html(files: &[String]) -> anyhow::Result<bool> {
 }
 
 fn serve(args: ServeArgs) -> anyhow::Result<bool> {
-    if args.tier == Tier::Full {
-        eprintln!("spinscope: note: the full tier (multilingual encoder) is not in this build; using the fast tier (rules and linear models)");
-    }
     let config = spinscope_server::Config {
         host: args.host,
         port: args.port,
         db: args.db,
         body_limit: args.body_limit,
+        annotator: learned_tier(args.tier, Tier::Full),
+        ..spinscope_server::Config::default()
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

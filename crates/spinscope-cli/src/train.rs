@@ -16,6 +16,28 @@ pub enum TrainCommand {
     /// its articles). Writes techniques-si.bin and techniques-tc.bin; rebuild spinscope to ship
     /// them.
     Techniques(TrainArgs),
+    /// The `full` tier's heads over the multilingual encoder (scripts/fetch-model installs it),
+    /// from a data folder holding `ptc/` and `checkworthy/` (e.g. ../shared/data): encodes the
+    /// data once (cached), scores the heads by 5-fold cross-validation by article, trains them on
+    /// everything, writes encoder-heads.safetensors, encoder-scores.json and train-model.log.
+    Model(ModelArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct ModelArgs {
+    /// The data folder.
+    #[arg(long, value_name = "DIR")]
+    data: PathBuf,
+    /// Where the heads, the scores and the log go.
+    #[arg(long, value_name = "DIR", default_value = "models")]
+    out: PathBuf,
+    /// The encoded training data, kept for later runs [default: train-cache in the model folder].
+    #[arg(long, value_name = "DIR")]
+    cache: Option<PathBuf>,
+    #[arg(long, default_value_t = 7)]
+    seed: u64,
+    #[arg(long, default_value_t = 5)]
+    folds: usize,
 }
 
 #[derive(clap::Args, Debug)]
@@ -46,6 +68,7 @@ pub fn load_ptc(data: &std::path::Path) -> anyhow::Result<Vec<ptc::Article>> {
 /// Trains a model and writes its weights.
 pub fn run(cmd: TrainCommand) -> anyhow::Result<bool> {
     match cmd {
+        TrainCommand::Model(args) => train_model(args),
         TrainCommand::Claims(TrainArgs { data, out, seed }) => {
             use spinscope_core::analyze::claims;
             use spinscope_core::eval::checkworthy;
@@ -94,6 +117,32 @@ pub fn run(cmd: TrainCommand) -> anyhow::Result<bool> {
             Ok(true)
         }
     }
+}
+
+fn train_model(args: ModelArgs) -> anyhow::Result<bool> {
+    use spinscope_model::train;
+    let path = spinscope_model::model_dir().join(spinscope_model::base::FILE_NAME);
+    if !path.exists() {
+        anyhow::bail!(spinscope_model::Error::Missing(path.display().to_string()));
+    }
+    let model = spinscope_model::Model::load(&path)?;
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("{}: cannot create", args.out.display()))?;
+    let log_path = args.out.join("train-model.log");
+    let mut log = train::Log::create(&log_path)
+        .with_context(|| format!("{}: cannot create", log_path.display()))?;
+    let cfg = train::Config {
+        data: args.data,
+        out: args.out,
+        cache: args
+            .cache
+            .unwrap_or_else(|| spinscope_model::model_dir().join("train-cache")),
+        seed: args.seed,
+        folds: args.folds,
+    };
+    let scores = train::run(&model, &cfg, &mut log).map_err(|e| anyhow::anyhow!("{e}"))?;
+    println!("{}", serde_json::to_string_pretty(&scores)?);
+    Ok(true)
 }
 
 /// Writes one model's weights into `dir`.

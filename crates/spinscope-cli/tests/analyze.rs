@@ -385,3 +385,84 @@ fn html_report_is_one_self_contained_page() {
     assert!(page.contains("<mark class=\"t"));
     assert!(page.contains("id=\"sourcing\"") && page.contains("id=\"claims\""));
 }
+
+#[test]
+fn full_tier_adds_model_findings_next_to_the_rules() {
+    // Needs the base encoder, which scripts/test-all installs with scripts/fetch-model.
+    let path = example("en-state-media.txt");
+    let out = run(&["analyze", "--tier", "full", "--format", "json", &path]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("note:"), "{}", stderr(&out));
+    let report = json(&out);
+    let findings = report["findings"].as_array().expect("findings");
+    let model: Vec<&Value> = findings
+        .iter()
+        .filter(|f| f["detector"] == "model")
+        .collect();
+    assert!(!model.is_empty(), "no model findings");
+    for f in &model {
+        assert!(f["kind"] == "technique" || f["kind"] == "claim", "{f}");
+        let evidence = f["evidence"].as_str().expect("evidence");
+        assert!(evidence.contains("the rules"), "{evidence}");
+    }
+    // The rules' own findings are still there.
+    assert!(findings.iter().any(|f| f["kind"] == "attribution"));
+}
+
+#[test]
+fn full_tier_without_the_encoder_falls_back_with_a_notice() {
+    let empty = tempfile::tempdir().expect("tempdir");
+    let out = bin()
+        .env("SPINSCOPE_MODEL_DIR", empty.path())
+        .env_remove("SPINSCOPE_TIER")
+        .args([
+            "analyze",
+            "--format",
+            "json",
+            &example("en-state-media.txt"),
+        ])
+        .output()
+        .expect("runs");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("scripts/fetch-model") && err.contains("fast tier"),
+        "{err}"
+    );
+    let report = json(&out);
+    assert!(report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .all(|f| f["detector"] != "model"));
+}
+
+#[test]
+fn full_tier_reads_chinese_with_heads_trained_on_english() {
+    let out = run(&[
+        "analyze",
+        "--tier",
+        "full",
+        "--format",
+        "json",
+        &example("zh-simplified.txt"),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report = json(&out);
+    let findings = report["findings"].as_array().expect("findings");
+    let model_claims: Vec<&Value> = findings
+        .iter()
+        .filter(|f| f["kind"] == "claim" && f["detector"] == "model")
+        .collect();
+    assert!(!model_claims.is_empty(), "no model claims on Chinese");
+    // Where the Chinese patterns found the same sentence, the evidence says so.
+    assert!(
+        model_claims.iter().any(|f| f["evidence"]
+            .as_str()
+            .is_some_and(|e| e.contains("the rules agree"))),
+        "{model_claims:?}"
+    );
+    // The rules' Chinese findings stay.
+    assert!(findings.iter().any(|f| f["detector"] == "lexicon:zh"));
+}

@@ -16,7 +16,7 @@ pub mod learn;
 pub mod report;
 pub mod text;
 
-pub use analyze::{analyze, Options};
+pub use analyze::{analyze, analyze_with, Annotator, Options};
 pub use doc::{Document, Lang, Span, ZhScript};
 pub use error::{Error, Result};
 pub use report::{Finding, Report, Summary, Technique};

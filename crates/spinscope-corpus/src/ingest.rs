@@ -17,7 +17,7 @@ use std::time::{Duration, Instant, UNIX_EPOCH};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use spinscope_core::ingest::{documents, Input};
-use spinscope_core::{analyze, Document, Options};
+use spinscope_core::{analyze_with, Annotator, Document, Options};
 use xxhash_rust::xxh3::Xxh3;
 
 use crate::shingles;
@@ -37,6 +37,8 @@ pub struct IngestOptions {
     pub progress: bool,
     /// Analysis threads (0: one per core).
     pub threads: usize,
+    /// A tier run after the rules (the learned tier); `None`: rules only.
+    pub annotator: Option<Arc<dyn Annotator>>,
 }
 
 /// What a run did.
@@ -204,7 +206,8 @@ pub fn ingest(
         });
         for _ in 0..threads {
             let (work_rx, done_tx) = (Arc::clone(&work_rx), done_tx.clone());
-            scope.spawn(move || analyse_loop(&work_rx, &done_tx));
+            let extra = options.annotator.as_deref();
+            scope.spawn(move || analyse_loop(&work_rx, &done_tx, extra, report));
         }
         // Only the workers hold these now: when the writer stops, everything upstream stops too.
         drop(done_tx);
@@ -223,7 +226,12 @@ pub fn ingest(
     })
 }
 
-fn analyse_loop(work: &Mutex<Receiver<Work>>, done: &std::sync::mpsc::SyncSender<(u64, Done)>) {
+fn analyse_loop(
+    work: &Mutex<Receiver<Work>>,
+    done: &std::sync::mpsc::SyncSender<(u64, Done)>,
+    extra: Option<&dyn Annotator>,
+    report: &(dyn Fn(&str) + Sync),
+) {
     loop {
         let next = match work.lock() {
             Ok(rx) => rx.recv(),
@@ -231,7 +239,14 @@ fn analyse_loop(work: &Mutex<Receiver<Work>>, done: &std::sync::mpsc::SyncSender
         };
         let item = match next {
             Ok(Work::Document { seq, doc, hash }) => {
-                (seq, Done::Document(Box::new(analysed(doc, hash))))
+                let id = doc.id.clone();
+                let (new, warning) = analysed_with(doc, hash, extra);
+                if let Some(w) = warning {
+                    report(&format!(
+                        "{id}: the learned tier failed ({w}); stored the rules' findings"
+                    ));
+                }
+                (seq, Done::Document(Box::new(new)))
             }
             Ok(Work::InputDone {
                 seq,
@@ -249,11 +264,20 @@ fn analyse_loop(work: &Mutex<Receiver<Work>>, done: &std::sync::mpsc::SyncSender
 
 /// Analyses one document with the rule tier and signs it for reuse detection.
 pub fn analysed(doc: Document, hash: u128) -> NewDocument {
-    let report = analyze(&doc, &Options::default());
+    analysed_with(doc, hash, None).0
+}
+
+/// As [`analysed`], with a further tier after the rules; a warning when that tier failed.
+pub fn analysed_with(
+    doc: Document,
+    hash: u128,
+    extra: Option<&dyn Annotator>,
+) -> (NewDocument, Option<String>) {
+    let (report, warning) = analyze_with(&doc, &Options::default(), extra);
     let s = &report.summary;
     let signature = shingles::signature(&shingles::shingles(&shingles::tokens(&doc.text)))
         .map(|sig| shingles::to_bytes(&sig));
-    NewDocument {
+    let new = NewDocument {
         hash,
         meta: Meta {
             key: 0,
@@ -279,7 +303,8 @@ pub fn analysed(doc: Document, hash: u128) -> NewDocument {
         findings: serde_json::to_string(&report.findings).unwrap_or_default(),
         signature,
         text: doc.text,
-    }
+    };
+    (new, warning)
 }
 
 /// Puts the workers' results back in reading order and writes them in batches.

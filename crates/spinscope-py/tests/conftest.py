@@ -26,7 +26,7 @@ def cli_binary() -> Path:
 def cli_reports(paths):
     """Reports from `spinscope analyze --format jsonl` for the given files."""
     out = subprocess.run(
-        [str(cli_binary()), "analyze", "--format", "jsonl", *map(str, paths)],
+        [str(cli_binary()), "analyze", "--tier", "fast", "--format", "jsonl", *map(str, paths)],
         check=True,
         capture_output=True,
         text=True,

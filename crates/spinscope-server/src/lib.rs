@@ -13,6 +13,7 @@ use std::io::Cursor;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
 
 use askama::Template;
 use axum::body::Bytes;
@@ -24,7 +25,7 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use spinscope_core::ingest::{self, Input};
-use spinscope_core::{analyze, Document, Options};
+use spinscope_core::{analyze_with, Annotator, Document, Options};
 use spinscope_corpus::reuse::{self, Cluster, ReuseOptions};
 use spinscope_corpus::trends::{self, By};
 use spinscope_corpus::{Corpus, Filter};
@@ -56,6 +57,10 @@ pub struct Config {
     pub port: u16,
     pub db: Option<PathBuf>,
     pub body_limit: usize,
+    /// A tier run after the rules on every analysis (the learned tier); `None`: rules only.
+    pub annotator: Option<Arc<dyn Annotator>>,
+    /// How long a client gets to send a request's headers ([`HEADER_TIMEOUT`]).
+    pub header_timeout: Duration,
 }
 
 impl Default for Config {
@@ -65,6 +70,8 @@ impl Default for Config {
             port: 8000,
             db: None,
             body_limit: DEFAULT_BODY_LIMIT,
+            annotator: None,
+            header_timeout: HEADER_TIMEOUT,
         }
     }
 }
@@ -73,6 +80,7 @@ impl Default for Config {
 #[derive(Debug)]
 pub struct AppState {
     corpus: Option<Mutex<Corpus>>,
+    annotator: Option<Arc<dyn Annotator>>,
     /// Reuse clusters, computed on first request (the corpus does not change under a server).
     clusters: OnceLock<Result<(Vec<Cluster>, String), String>>,
 }
@@ -81,9 +89,16 @@ impl AppState {
     pub fn new(corpus: Option<Corpus>) -> AppState {
         AppState {
             corpus: corpus.map(Mutex::new),
+            annotator: None,
             clusters: OnceLock::new(),
         }
     }
+    /// Runs `annotator` after the rules on every analysis.
+    pub fn with_annotator(mut self, annotator: Option<Arc<dyn Annotator>>) -> AppState {
+        self.annotator = annotator;
+        self
+    }
+
     fn layout(&self) -> Layout {
         Layout::served(self.corpus.is_some())
     }
@@ -136,15 +151,43 @@ pub async fn serve(config: Config, ready: impl FnOnce(SocketAddr)) -> std::io::R
         ),
         None => None,
     };
-    let app = router(Arc::new(AppState::new(corpus)), config.body_limit);
+    let state = AppState::new(corpus).with_annotator(config.annotator.clone());
+    let app = router(Arc::new(state), config.body_limit);
     let listener = tokio::net::TcpListener::bind((config.host.as_str(), config.port)).await?;
     ready(listener.local_addr()?);
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
+    let shutdown = tokio::signal::ctrl_c();
+    tokio::pin!(shutdown);
+    loop {
+        let (stream, _) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(a) => a,
+                // Out of file descriptors and the like: wait, do not spin or stop serving.
+                Err(_) => {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            _ = &mut shutdown => return Ok(()),
+        };
+        let service = hyper_util::service::TowerToHyperService::new(app.clone());
+        let header_timeout = config.header_timeout;
+        tokio::spawn(async move {
+            let mut http = hyper::server::conn::http1::Builder::new();
+            http.timer(hyper_util::rt::TokioTimer::new())
+                .header_read_timeout(header_timeout);
+            let connection = http.serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+            // Errors are the client's (a reset, a timeout): nothing to answer.
+            let _ = tokio::time::timeout(CONNECTION_TIMEOUT, connection).await;
+        });
+    }
 }
+
+/// A client gets this long to send a request's headers (slowloris: trickled headers).
+pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+/// And this long for a whole connection, so a body trickled a byte at a time (within the body
+/// limit) cannot hold a connection for ever. Generous: a 10 MB analysis under load takes a
+/// minute.
+pub const CONNECTION_TIMEOUT: Duration = Duration::from_secs(300);
 
 async fn index(State(state): State<Shared>) -> Html<String> {
     Html(render(&IndexPage {
@@ -164,11 +207,15 @@ async fn static_file(Path(name): Path<String>) -> Response {
 }
 
 /// Analyses documents off the async threads; returns (report JSON, text) pairs.
-async fn analyse(docs: Vec<Document>) -> Result<Vec<(Value, String)>, String> {
+async fn analyse(
+    docs: Vec<Document>,
+    annotator: Option<Arc<dyn Annotator>>,
+) -> Result<Vec<(Value, String)>, String> {
     tokio::task::spawn_blocking(move || {
         docs.into_iter()
             .map(|d| {
-                let report = analyze(&d, &Options::default());
+                // A failure of the learned tier leaves the rules' report; nothing to add here.
+                let (report, _) = analyze_with(&d, &Options::default(), annotator.as_deref());
                 (serde_json::to_value(&report).unwrap_or(Value::Null), d.text)
             })
             .collect()
@@ -243,7 +290,7 @@ async fn report_page(State(state): State<Shared>, mut form: Multipart) -> Respon
         Ok(d) => d,
         Err(e) => return error_page(&state, StatusCode::UNPROCESSABLE_ENTITY, e),
     };
-    match analyse(docs).await {
+    match analyse(docs, state.annotator.clone()).await {
         Ok(reports) => Html(render(&ReportPage::new(state.layout(), &reports))).into_response(),
         Err(e) => error_page(&state, StatusCode::INTERNAL_SERVER_ERROR, e),
     }
@@ -268,7 +315,7 @@ fn api_error(status: StatusCode, message: impl Into<String>) -> Response {
 
 /// `POST /api/analyze`: JSON `{"text", "outlet"?, "title"?, "id"?, "published"?}`, or the raw
 /// text/HTML (JSONL and WARC too). One document gives its report, several an array.
-async fn api_analyze(headers: HeaderMap, body: Bytes) -> Response {
+async fn api_analyze(State(state): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
     let json_body = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -291,7 +338,7 @@ async fn api_analyze(headers: HeaderMap, body: Bytes) -> Response {
         Ok(d) => d,
         Err(e) => return api_error(StatusCode::UNPROCESSABLE_ENTITY, e),
     };
-    match analyse(docs).await {
+    match analyse(docs, state.annotator.clone()).await {
         Ok(mut reports) if reports.len() == 1 => Json(reports.remove(0).0).into_response(),
         Ok(reports) => {
             Json(Value::Array(reports.into_iter().map(|r| r.0).collect())).into_response()

@@ -202,3 +202,37 @@ fn corpus_pages_search_chart_and_cluster() {
     assert!(doc.text().contains("id=\"article\""));
     assert_eq!(get(addr, "/document/99").status, 404);
 }
+
+#[test]
+fn trickled_headers_are_cut_off() {
+    use std::io::{Read, Write};
+    use std::time::{Duration, Instant};
+    let addr = serve(spinscope_server::Config {
+        port: 0,
+        header_timeout: Duration::from_millis(500),
+        ..spinscope_server::Config::default()
+    });
+    // A slowloris client: headers begun, never finished.
+    let mut slow = std::net::TcpStream::connect(addr).expect("connect");
+    slow.set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    slow.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n")
+        .expect("write");
+    let started = Instant::now();
+    let mut buf = Vec::new();
+    let _ = slow.read_to_end(&mut buf);
+    let waited = started.elapsed();
+    assert!(waited < Duration::from_secs(5), "held for {waited:?}");
+    let answer = String::from_utf8_lossy(&buf);
+    assert!(
+        answer.is_empty() || answer.starts_with("HTTP/1.1 408"),
+        "{answer}"
+    );
+    // The server still answers everyone else.
+    let mut ok = std::net::TcpStream::connect(addr).expect("connect");
+    ok.write_all(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .expect("write");
+    let mut buf = Vec::new();
+    ok.read_to_end(&mut buf).expect("read");
+    assert!(String::from_utf8_lossy(&buf).starts_with("HTTP/1.1 200"));
+}

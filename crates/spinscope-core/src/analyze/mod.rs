@@ -28,6 +28,37 @@ pub fn analyze(doc: &Document, options: &Options) -> Report {
     Report::new(doc, &view, findings, options.include_text)
 }
 
+/// A further tier run after the rules on the same segmented text: the learned tier of
+/// `spinscope-model`. Kept as a trait so the corpus and server crates take it without
+/// depending on the model.
+pub trait Annotator: Send + Sync + std::fmt::Debug {
+    /// Adds findings (byte offsets) to the rules' `findings`.
+    fn annotate(&self, view: &TextView<'_>, findings: &mut Vec<Finding>) -> Result<(), String>;
+}
+
+/// Analyses one document with the rules, then `extra` when given. When `extra` fails on this
+/// document the report holds the rules' findings and the reason comes back for a warning.
+pub fn analyze_with(
+    doc: &Document,
+    options: &Options,
+    extra: Option<&dyn Annotator>,
+) -> (Report, Option<String>) {
+    let view = TextView::new(&doc.text);
+    let mut findings = find(doc, &view, options);
+    let mut warning = None;
+    if let Some(extra) = extra {
+        let rules = findings.clone();
+        if let Err(e) = extra.annotate(&view, &mut findings) {
+            findings = rules;
+            warning = Some(e);
+        }
+    }
+    (
+        Report::new(doc, &view, findings, options.include_text),
+        warning,
+    )
+}
+
 /// Every analyser's findings for one document, byte offsets.
 pub fn find(doc: &Document, view: &TextView<'_>, options: &Options) -> Vec<Finding> {
     let mut findings = Vec::new();

@@ -13,11 +13,7 @@ use spinscope_server::{router, AppState};
 pub fn start(corpus: Option<spinscope_corpus::Corpus>, body_limit: usize) -> SocketAddr {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .build()
-            .expect("runtime");
-        runtime.block_on(async move {
+        runtime().block_on(async move {
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
                 .await
                 .expect("bind");
@@ -26,6 +22,26 @@ pub fn start(corpus: Option<spinscope_corpus::Corpus>, body_limit: usize) -> Soc
             let app = router(Arc::new(AppState::new(corpus)), body_limit);
             axum::serve(listener, app).await.expect("serve");
         });
+    });
+    rx.recv().expect("server address")
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+/// Runs `spinscope_server::serve` (the real accept loop, with its timeouts) in the background.
+pub fn serve(config: spinscope_server::Config) -> SocketAddr {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        runtime()
+            .block_on(spinscope_server::serve(config, move |addr| {
+                tx.send(addr).expect("send addr");
+            }))
+            .expect("serve");
     });
     rx.recv().expect("server address")
 }

@@ -1,0 +1,320 @@
+//! The `full` tier: the encoder's heads add findings next to the rules'. Every model finding
+//! says `detector: "model"`, carries the head's probability, and its evidence says whether the
+//! rules found the same thing.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use candle_core::{Device, Tensor};
+use spinscope_core::analyze::claims;
+use spinscope_core::report::Extent;
+use spinscope_core::{Finding, Span, Technique, TextView};
+
+use crate::features::{self, Encoded};
+use crate::heads::Mlp;
+use crate::{Error, Model};
+
+/// The heads' file in `models/`.
+pub const HEADS_FILE: &str = "encoder-heads.safetensors";
+/// What the heads said on a fixed text when they were trained ([`crate::train::Check`]).
+pub const CHECK_FILE: &str = "encoder-check.json";
+
+/// The trained heads over the encoder's states.
+#[derive(Debug)]
+pub struct Heads {
+    /// Token → inside a technique span or not.
+    pub span: Mlp,
+    /// [span mean; sentence mean] → one of the 14 techniques.
+    pub technique: Mlp,
+    /// Sentence mean → check-worthy or not.
+    pub claim: Mlp,
+    pub span_threshold: f32,
+    pub claim_threshold: f32,
+}
+
+impl Heads {
+    pub fn save(&self, path: &Path) -> candle_core::Result<()> {
+        let mut tensors = HashMap::new();
+        self.span.tensors("span", &mut tensors);
+        self.technique.tensors("technique", &mut tensors);
+        self.claim.tensors("claim", &mut tensors);
+        let device = Device::Cpu;
+        tensors.insert(
+            "span.threshold".into(),
+            Tensor::new(&[self.span_threshold], &device)?,
+        );
+        tensors.insert(
+            "claim.threshold".into(),
+            Tensor::new(&[self.claim_threshold], &device)?,
+        );
+        candle_core::safetensors::save(&tensors, path)
+    }
+
+    /// Reads heads written by [`Heads::save`].
+    pub fn from_bytes(bytes: &[u8]) -> candle_core::Result<Heads> {
+        let tensors = candle_core::safetensors::load_buffer(bytes, &Device::Cpu)?;
+        let threshold = |name: &str| -> candle_core::Result<f32> {
+            tensors
+                .get(name)
+                .ok_or_else(|| candle_core::Error::Msg(format!("{name} missing")))?
+                .to_vec1::<f32>()?
+                .first()
+                .copied()
+                .ok_or_else(|| candle_core::Error::Msg(format!("{name} empty")))
+        };
+        Ok(Heads {
+            span: Mlp::from_tensors("span", &tensors)?,
+            technique: Mlp::from_tensors("technique", &tensors)?,
+            claim: Mlp::from_tensors("claim", &tensors)?,
+            span_threshold: threshold("span.threshold")?,
+            claim_threshold: threshold("claim.threshold")?,
+        })
+    }
+
+    /// P(inside a technique span) of every token.
+    pub fn span_probabilities(&self, e: &Encoded) -> candle_core::Result<Vec<f32>> {
+        if e.spans.is_empty() {
+            return Ok(Vec::new());
+        }
+        let x = Tensor::from_slice(&e.states, (e.spans.len(), e.hidden_size), &Device::Cpu)?;
+        Ok(self
+            .span
+            .probabilities(&x)?
+            .into_iter()
+            .map(|p| p[1])
+            .collect())
+    }
+
+    /// The likeliest technique of bytes `start..end`, with its probability.
+    pub fn label(
+        &self,
+        e: &Encoded,
+        start: usize,
+        end: usize,
+    ) -> candle_core::Result<(Technique, f32)> {
+        let x = Tensor::from_vec(
+            span_features(e, start, end),
+            (1, 2 * e.hidden_size),
+            &Device::Cpu,
+        )?;
+        let p = self.technique.probabilities(&x)?.remove(0);
+        let (best, score) =
+            p.iter()
+                .enumerate()
+                .fold((0, f32::MIN), |b, (i, &s)| if s > b.1 { (i, s) } else { b });
+        Ok((Technique::ALL[best.min(Technique::ALL.len() - 1)], score))
+    }
+
+    /// P(check-worthy) of every sentence of `e`.
+    pub fn claim_probabilities(&self, e: &Encoded) -> candle_core::Result<Vec<f32>> {
+        if e.sentences.is_empty() {
+            return Ok(Vec::new());
+        }
+        let x: Vec<f32> = e
+            .sentences
+            .iter()
+            .flat_map(|s| e.mean(s.tokens.clone()))
+            .collect();
+        let x = Tensor::from_vec(x, (e.sentences.len(), e.hidden_size), &Device::Cpu)?;
+        Ok(self
+            .claim
+            .probabilities(&x)?
+            .into_iter()
+            .map(|p| p[1])
+            .collect())
+    }
+}
+
+/// A span's features: the mean state of its tokens, then of the sentences around it.
+pub fn span_features(e: &Encoded, start: usize, end: usize) -> Vec<f32> {
+    let tokens = e.tokens_in(start, end);
+    let mut x = e.mean(tokens.clone());
+    let first = e.sentences.iter().position(|s| s.tokens.end > tokens.start);
+    let last = e
+        .sentences
+        .iter()
+        .rposition(|s| s.tokens.start < tokens.end.max(tokens.start + 1));
+    let context = match (first, last) {
+        (Some(f), Some(l)) if f <= l => e.sentences[f].tokens.start..e.sentences[l].tokens.end,
+        _ => tokens,
+    };
+    x.extend(e.mean(context));
+    x
+}
+
+/// Runs of tokens at or above `threshold`, within one sentence, as byte spans.
+pub fn spans_from(e: &Encoded, p: &[f32], threshold: f32) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    for s in &e.sentences {
+        let mut run: Option<(usize, usize)> = None;
+        for t in s.tokens.clone() {
+            let (start, end) = e.spans[t];
+            if p.get(t).is_some_and(|&p| p >= threshold) && end > start {
+                run = Some(run.map_or((start, end), |r| (r.0, end)));
+            } else if start < end {
+                out.extend(run.take());
+            }
+        }
+        out.extend(run);
+    }
+    out
+}
+
+/// Model technique spans scoring less (span p × label p) are left out of reports: the span
+/// threshold is tuned for SemEval's soft span metric, which rewards many weak spans, and a
+/// person reading a report wants the likely ones.
+pub const MIN_REPORTED_SCORE: f32 = 0.15;
+
+/// Widens a span to whole words of the text (XLM-R pieces can cut a Chinese word in two).
+fn snap_to_words(view: &TextView<'_>, start: usize, end: usize) -> (usize, usize) {
+    let tokens = &view.tokens;
+    let first = tokens.partition_point(|t| t.span.end <= start);
+    let start = tokens.get(first).map_or(start, |t| t.span.start.min(start));
+    let last = tokens.partition_point(|t| t.span.start < end);
+    let end = last
+        .checked_sub(1)
+        .and_then(|i| tokens.get(i))
+        .map_or(end, |t| t.span.end.max(end));
+    (start, end)
+}
+
+/// The encoder and its heads, loaded once per process.
+#[derive(Debug)]
+pub struct FullTier {
+    model: Model,
+    heads: Heads,
+    min_score: f32,
+}
+
+impl FullTier {
+    pub fn new(model: Model, heads: Heads) -> FullTier {
+        FullTier {
+            model,
+            heads,
+            min_score: MIN_REPORTED_SCORE,
+        }
+    }
+
+    /// Reports technique spans down to `min_score` ([`MIN_REPORTED_SCORE`] by default).
+    pub fn with_min_score(mut self, min_score: f32) -> FullTier {
+        self.min_score = min_score;
+        self
+    }
+
+    /// The base from [`crate::model_dir`] and the heads built into this binary.
+    pub fn load() -> Result<FullTier, Error> {
+        let path = crate::model_dir().join(crate::base::FILE_NAME);
+        if !path.exists() {
+            return Err(Error::Missing(path.display().to_string()));
+        }
+        let model = Model::load(&path)?;
+        Ok(FullTier::new(
+            model,
+            Heads::from_bytes(crate::SHIPPED_HEADS)?,
+        ))
+    }
+
+    /// Adds the model's technique and claim findings (byte offsets) to the rules' `findings`.
+    pub fn annotate(&self, view: &TextView<'_>, findings: &mut Vec<Finding>) -> Result<(), Error> {
+        let sentences: Vec<(usize, usize)> = view
+            .sentences
+            .iter()
+            .map(|s| (s.span.start, s.span.end))
+            .collect();
+        let e = features::encode(
+            &self.model.encoder,
+            &self.model.tokenizer,
+            view.text,
+            &sentences,
+        )?;
+        let mut added = Vec::new();
+
+        let p = self.heads.span_probabilities(&e)?;
+        for (start, end) in spans_from(&e, &p, self.heads.span_threshold) {
+            let (start, end) = snap_to_words(view, start, end);
+            let (label, label_p) = self.heads.label(&e, start, end)?;
+            let tokens = e.tokens_in(start, end);
+            let span_p = tokens.clone().map(|t| p[t]).sum::<f32>() / tokens.len().max(1) as f32;
+            if span_p * label_p < self.min_score {
+                continue;
+            }
+            let agree: Vec<&str> = findings
+                .iter()
+                .filter_map(|f| match f {
+                    Finding::Technique {
+                        label: l,
+                        extent,
+                        detector,
+                        ..
+                    } if *l == label && extent.start < end && start < extent.end => {
+                        Some(detector.as_str())
+                    }
+                    _ => None,
+                })
+                .collect();
+            added.push(Finding::Technique {
+                label,
+                extent: Extent::new(Span::new(start, end)),
+                score: round(span_p * label_p),
+                detector: "model".into(),
+                evidence: format!(
+                    "encoder heads: span p={span_p:.2}, {} p={label_p:.2}; {}",
+                    label.label(),
+                    agreement(&agree)
+                ),
+            });
+        }
+
+        let p = self.heads.claim_probabilities(&e)?;
+        for (s, &p) in e.sentences.iter().zip(&p) {
+            if p < self.heads.claim_threshold {
+                continue;
+            }
+            let rules: Vec<&str> = findings
+                .iter()
+                .filter_map(|f| match f {
+                    Finding::Claim {
+                        extent, detector, ..
+                    } if extent.start == s.start && extent.end == s.end => Some(detector.as_str()),
+                    _ => None,
+                })
+                .collect();
+            let lang = view
+                .sentences
+                .iter()
+                .find(|v| v.span.start == s.start)
+                .map_or(spinscope_core::Lang::En, |v| v.lang);
+            let text = &view.text[s.start..s.end];
+            let evidence = format!("encoder head, p={p:.2}; {}", agreement(&rules));
+            // One finding per sentence: the model's, saying whether the rules agree.
+            findings.retain(|f| !matches!(f, Finding::Claim { extent, .. } if extent.start == s.start && extent.end == s.end));
+            added.push(Finding::Claim {
+                extent: Extent::new(Span::new(s.start, s.end)),
+                checkworthy: round(p),
+                quantities: claims::quantities(text, lang),
+                detector: "model".into(),
+                evidence,
+            });
+        }
+        findings.extend(added);
+        Ok(())
+    }
+}
+
+impl spinscope_core::Annotator for FullTier {
+    fn annotate(&self, view: &TextView<'_>, findings: &mut Vec<Finding>) -> Result<(), String> {
+        FullTier::annotate(self, view, findings).map_err(|e| e.to_string())
+    }
+}
+
+fn agreement(detectors: &[&str]) -> String {
+    if detectors.is_empty() {
+        "the rules did not find it".into()
+    } else {
+        format!("the rules agree ({})", detectors.join(", "))
+    }
+}
+
+fn round(x: f32) -> f32 {
+    (x * 1000.0).round() / 1000.0
+}

@@ -1,0 +1,265 @@
+//! The learned tier on a tiny random encoder of the real architecture: file format, tokeniser,
+//! encoder, heads and findings, without the 70 MB base.
+
+use candle_core::{Device, Tensor};
+use spinscope_core::{Finding, TextView};
+use spinscope_model::base::{self, Base};
+use spinscope_model::features;
+use spinscope_model::heads::{Mlp, Training};
+use spinscope_model::tier::{self, Heads};
+use spinscope_model::tokenizer::Tokenizer;
+use spinscope_model::{FullTier, Model};
+
+fn model() -> Model {
+    Model::from_base(&base::tiny(1)).expect("tiny model")
+}
+
+#[test]
+fn the_file_format_round_trips() {
+    let tiny = base::tiny(1);
+    let bytes = base::write(&tiny);
+    let back = Base::parse(&bytes).expect("parse");
+    assert_eq!(back.config, tiny.config);
+    assert_eq!(back.vocabulary.pieces, tiny.vocabulary.pieces);
+    assert_eq!(back.vocabulary.normalise, tiny.vocabulary.normalise);
+    assert_eq!(
+        back.tensor("l1.fo.w").to_f32(),
+        tiny.tensor("l1.fo.w").to_f32()
+    );
+}
+
+#[test]
+fn damaged_files_are_errors_not_panics() {
+    let bytes = base::write(&base::tiny(1));
+    for cut in [0, 3, 4, 40, 200, bytes.len() / 2, bytes.len() - 1] {
+        assert!(Base::parse(&bytes[..cut]).is_err(), "cut at {cut}");
+    }
+    let mut flipped = bytes.clone();
+    for at in (0..flipped.len()).step_by(97) {
+        flipped[at] ^= 0xff;
+    }
+    // Anything may come out of garbage, but never a panic.
+    let _ = Base::parse(&flipped);
+    assert!(Base::parse(b"GGUF and something else").is_err());
+}
+
+#[test]
+fn a_file_with_another_checksum_is_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join(base::FILE_NAME);
+    std::fs::write(&path, base::write(&base::tiny(1))).expect("write");
+    let err = Base::load(&path).expect_err("checksum");
+    let message = err.to_string();
+    assert!(
+        message.contains("sha256") && message.contains("scripts/fetch-model"),
+        "{message}"
+    );
+}
+
+#[test]
+fn the_tokeniser_prefers_likelier_pieces_and_keeps_offsets() {
+    let tiny = base::tiny(1);
+    let t = Tokenizer::new(&tiny.vocabulary);
+    let piece = |id: u32| tiny.vocabulary.pieces[id as usize].as_str();
+    let text = "the  report said";
+    let tokens = t.encode(text);
+    let pieces: Vec<&str> = tokens.iter().map(|k| piece(k.id)).collect();
+    assert_eq!(pieces, ["▁the", "▁report", "▁said"]);
+    let spans: Vec<&str> = tokens.iter().map(|k| &text[k.start..k.end]).collect();
+    assert_eq!(spans, ["the", "report", "said"]);
+
+    // Normalisation (full-width R, ideographic space) keeps offsets on the original text.
+    let text = "新华社\u{3000}Ｒeport";
+    let tokens = t.encode(text);
+    assert!(tokens
+        .iter()
+        .all(|k| text.is_char_boundary(k.start) && text.is_char_boundary(k.end)));
+    assert_eq!(&text[tokens[1].start..tokens[1].end], "新华社");
+    // Characters outside the vocabulary become <unk>, one each.
+    let tokens = t.encode("ж");
+    assert_eq!(tokens.last().map(|k| k.id), Some(t.unk));
+    assert!(t.encode("").iter().all(|k| k.start == 0 && k.end == 0));
+}
+
+#[test]
+fn padding_does_not_change_a_sequence_states() {
+    let m = model();
+    let short = vec![0, 4, 5, 6, 2];
+    let long = vec![0, 4, 5, 6, 7, 8, 9, 10, 2];
+    let alone = m
+        .encoder
+        .forward(std::slice::from_ref(&short))
+        .expect("forward")
+        .remove(0);
+    let batched = m
+        .encoder
+        .forward(&[long, short])
+        .expect("forward")
+        .remove(1);
+    assert_eq!(alone.dims(), &[5, 32]);
+    let diff = (alone - batched)
+        .and_then(|d| d.abs())
+        .and_then(|d| d.max_all())
+        .and_then(|d| d.to_scalar::<f32>())
+        .expect("diff");
+    assert!(diff < 1e-4, "{diff}");
+    assert!(m.encoder.forward(&[vec![0, 9999, 2]]).is_err());
+    assert!(m.encoder.forward(&[vec![0; 65]]).is_err());
+}
+
+#[test]
+fn long_sentences_are_cut_into_windows() {
+    let m = model();
+    let text = "the report said ".repeat(60).trim_end().to_string();
+    let e = features::encode(&m.encoder, &m.tokenizer, &text, &[(0, text.len())]).expect("encode");
+    assert_eq!(e.spans.len(), 180);
+    assert_eq!(e.sentences.len(), 1);
+    assert_eq!(e.sentences[0].tokens, 0..180);
+    assert_eq!(e.states.len(), 180 * 32);
+    assert_eq!(e.tokens_in(4, 10), 1..2);
+}
+
+#[test]
+fn heads_learn_and_survive_saving() {
+    let device = Device::Cpu;
+    // Two clusters: class = sign of the first feature.
+    let mut rng = spinscope_model::heads::SplitMix(3);
+    let (mut x, mut y) = (Vec::new(), Vec::new());
+    for _ in 0..400 {
+        let row: Vec<f32> = (0..8).map(|_| rng.unit() as f32 * 2.0 - 1.0).collect();
+        y.push(u32::from(row[0] > 0.0));
+        x.extend(row);
+    }
+    let x = Tensor::from_vec(x, (400, 8), &device).expect("x");
+    let training = Training {
+        epochs: 30,
+        batch: 32,
+        learning_rate: 1e-2,
+        ..Training::default()
+    };
+    let mlp = Mlp::new(8, 16, 2, 7, &device).expect("mlp");
+    let losses = mlp.train(&x, &y, &[1.0, 1.0], &training).expect("train");
+    assert!(losses[29] < losses[0] * 0.5, "{losses:?}");
+    let p = mlp.probabilities(&x).expect("p");
+    let right = p
+        .iter()
+        .zip(&y)
+        .filter(|(p, &y)| (p[1] > 0.5) == (y == 1))
+        .count();
+    assert!(right > 380, "{right}/400");
+
+    // Same seed, same model.
+    let again = Mlp::new(8, 16, 2, 7, &device).expect("mlp");
+    again.train(&x, &y, &[1.0, 1.0], &training).expect("train");
+    assert_eq!(again.probabilities(&x).expect("p"), p);
+
+    let heads = random_heads(8, 0.5);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join(tier::HEADS_FILE);
+    heads.save(&path).expect("save");
+    let back = Heads::from_bytes(&std::fs::read(&path).expect("read")).expect("load");
+    assert_eq!(back.claim_threshold, 0.5);
+    assert_eq!(
+        back.claim.probabilities(&x).expect("p"),
+        heads.claim.probabilities(&x).expect("p")
+    );
+    assert!(Heads::from_bytes(b"not safetensors").is_err());
+}
+
+fn random_heads(h: usize, threshold: f32) -> Heads {
+    let device = Device::Cpu;
+    Heads {
+        span: Mlp::new(h, 16, 2, 1, &device).expect("span"),
+        technique: Mlp::new(2 * h, 16, 14, 2, &device).expect("technique"),
+        claim: Mlp::new(h, 16, 2, 3, &device).expect("claim"),
+        span_threshold: threshold,
+        claim_threshold: threshold,
+    }
+}
+
+#[test]
+fn the_full_tier_adds_model_findings_with_offsets_and_evidence() {
+    // Thresholds of 0: every token is "inside" and every sentence "check-worthy", so the
+    // plumbing is exercised whatever the random weights say.
+    let tier = FullTier::new(model(), random_heads(32, 0.0)).with_min_score(0.0);
+    let text = "Analysts said the report was a \"report\". 新华社报道称，美国的 3.5 percent。";
+    let view = TextView::new(text);
+    let mut findings = Vec::new();
+    tier.annotate(&view, &mut findings).expect("annotate");
+    let claims: Vec<_> = findings
+        .iter()
+        .filter(|f| matches!(f, Finding::Claim { .. }))
+        .collect();
+    assert_eq!(claims.len(), view.sentences.len());
+    let techniques: Vec<_> = findings
+        .iter()
+        .filter(|f| matches!(f, Finding::Technique { .. }))
+        .collect();
+    assert_eq!(
+        techniques.len(),
+        view.sentences.len(),
+        "one run per sentence"
+    );
+    for f in &findings {
+        let e = f.extent();
+        assert!(e.start < e.end && e.end <= text.len());
+        assert!(text.is_char_boundary(e.start) && text.is_char_boundary(e.end));
+        match f {
+            Finding::Technique {
+                detector,
+                evidence,
+                score,
+                ..
+            } => {
+                assert_eq!(detector, "model");
+                assert!(evidence.contains("the rules did not find it"), "{evidence}");
+                assert!((0.0..=1.0).contains(score));
+            }
+            Finding::Claim {
+                detector, evidence, ..
+            } => {
+                assert_eq!(detector, "model");
+                assert!(evidence.starts_with("encoder head, p="), "{evidence}");
+            }
+            _ => {}
+        }
+    }
+    // Nothing to read, nothing found, no error.
+    let mut none = Vec::new();
+    tier.annotate(&TextView::new(""), &mut none).expect("empty");
+    assert!(none.is_empty());
+}
+
+#[test]
+fn rules_and_model_agreeing_is_said() {
+    let tier = FullTier::new(model(), random_heads(32, 0.0));
+    let text = "Officials said 35 percent of the report was wrong.";
+    let view = TextView::new(text);
+    let mut findings = vec![Finding::Claim {
+        extent: spinscope_core::report::Extent::new(spinscope_core::Span::new(0, text.len())),
+        checkworthy: 0.9,
+        quantities: vec![],
+        detector: "model:linear".into(),
+        evidence: String::new(),
+    }];
+    tier.annotate(&view, &mut findings).expect("annotate");
+    let claims: Vec<&Finding> = findings
+        .iter()
+        .filter(|f| matches!(f, Finding::Claim { .. }))
+        .collect();
+    assert_eq!(claims.len(), 1, "one finding per sentence");
+    match claims[0] {
+        Finding::Claim {
+            evidence,
+            quantities,
+            ..
+        } => {
+            assert!(
+                evidence.contains("the rules agree (model:linear)"),
+                "{evidence}"
+            );
+            assert_eq!(quantities, &vec!["35 percent".to_string()]);
+        }
+        _ => unreachable!(),
+    }
+}

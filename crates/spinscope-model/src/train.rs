@@ -11,6 +11,8 @@ use std::time::Instant;
 
 use candle_core::{Device, Tensor};
 use serde::Serialize;
+use spinscope_core::doc::OffsetMap;
+use spinscope_core::eval::spans::Prf;
 use spinscope_core::eval::{checkworthy, ptc};
 use spinscope_core::{Span, Technique, TextView};
 
@@ -143,17 +145,18 @@ pub fn run(model: &Model, cfg: &Config, log: &mut Log) -> AnyResult<Scores> {
         let mut gold = BTreeMap::new();
         for &i in indices {
             let a = &articles[i];
-            let chars = CharIndex::new(&a.text);
+            let chars = OffsetMap::new(&a.text);
+            let to_chars = |s: usize, e: usize| Span::new(chars.char_index(s), chars.char_index(e));
             let spans = tier::spans_from(&encoded[i], &out_of_fold[i], threshold);
             predicted.insert(
                 a.id.clone(),
-                spans.iter().map(|&(s, e)| chars.span(s, e)).collect(),
+                spans.iter().map(|&(s, e)| to_chars(s, e)).collect(),
             );
             gold.insert(
                 a.id.clone(),
                 a.spans
                     .iter()
-                    .map(|(_, s)| chars.span(s.start, s.end))
+                    .map(|(_, s)| to_chars(s.start, s.end))
                     .collect(),
             );
         }
@@ -192,7 +195,7 @@ pub fn run(model: &Model, cfg: &Config, log: &mut Log) -> AnyResult<Scores> {
     let held_p = positive(&claim, &rows(&train_x, &held, h, &device)?)?;
     let held_y = pick(&labels, &held);
     let claim_grid: Vec<f32> = (2..=16).map(|i| i as f32 * 0.05).collect();
-    scores.claim_threshold = best_threshold(&claim_grid, |t| f1(&held_p, &held_y, t).2);
+    scores.claim_threshold = best_threshold(&claim_grid, |t| f1(&held_p, &held_y, t).f1);
     let claim = Mlp::new(h, 256, 2, cfg.seed, &device)?;
     claim.train(
         &Tensor::from_slice(&train_x, (labels.len(), h), &device)?,
@@ -205,7 +208,8 @@ pub fn run(model: &Model, cfg: &Config, log: &mut Log) -> AnyResult<Scores> {
         &Tensor::from_slice(&dev_x, (dev_rows.len(), h), &device)?,
     )?;
     let dev_y: Vec<u32> = dev_rows.iter().map(|r| u32::from(r.1)).collect();
-    let (p, r, f) = f1(&dev_p, &dev_y, scores.claim_threshold);
+    let dev = f1(&dev_p, &dev_y, scores.claim_threshold);
+    let (p, r, f) = (dev.precision, dev.recall, dev.f1);
     scores.checkthat_train = train_rows.len();
     scores.checkthat_dev = dev_rows.len();
     (
@@ -511,7 +515,7 @@ fn positive(head: &Mlp, x: &Tensor) -> candle_core::Result<Vec<f32>> {
 }
 
 /// Precision, recall and F1 of the positive class at `threshold`.
-fn f1(p: &[f32], y: &[u32], threshold: f32) -> (f64, f64, f64) {
+fn f1(p: &[f32], y: &[u32], threshold: f32) -> Prf {
     let (mut tp, mut fp, mut fneg) = (0.0, 0.0, 0.0);
     for (&p, &y) in p.iter().zip(y) {
         match (p >= threshold, y == 1) {
@@ -521,18 +525,8 @@ fn f1(p: &[f32], y: &[u32], threshold: f32) -> (f64, f64, f64) {
             _ => {}
         }
     }
-    let precision = if tp + fp > 0.0 { tp / (tp + fp) } else { 0.0 };
-    let recall = if tp + fneg > 0.0 {
-        tp / (tp + fneg)
-    } else {
-        0.0
-    };
-    let f = if precision + recall > 0.0 {
-        2.0 * precision * recall / (precision + recall)
-    } else {
-        0.0
-    };
-    (precision, recall, f)
+    let ratio = |a: f64, b: f64| if b > 0.0 { a / b } else { 0.0 };
+    Prf::new(ratio(tp, tp + fp), ratio(tp, tp + fneg))
 }
 
 fn best_threshold(grid: &[f32], score: impl Fn(f32) -> f64) -> f32 {
@@ -544,25 +538,4 @@ fn best_threshold(grid: &[f32], score: impl Fn(f32) -> f64) -> f32 {
         }
     }
     best.0
-}
-
-/// Byte → code-point offsets (the SemEval scorer counts code points).
-struct CharIndex(Vec<usize>);
-
-impl CharIndex {
-    fn new(text: &str) -> CharIndex {
-        let mut at = vec![0; text.len() + 1];
-        let mut n = 0;
-        for (b, c) in text.char_indices() {
-            for k in 0..c.len_utf8() {
-                at[b + k] = n;
-            }
-            n += 1;
-        }
-        at[text.len()] = n;
-        CharIndex(at)
-    }
-    fn span(&self, start: usize, end: usize) -> Span {
-        Span::new(self.0[start], self.0[end])
-    }
 }

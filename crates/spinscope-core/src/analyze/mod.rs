@@ -32,7 +32,8 @@ pub fn analyze(doc: &Document, options: &Options) -> Report {
 /// `spinscope-model`. Kept as a trait so the corpus and server crates take it without
 /// depending on the model.
 pub trait Annotator: Send + Sync + std::fmt::Debug {
-    /// Adds findings (byte offsets) to the rules' `findings`.
+    /// Adds findings (byte offsets) to the rules' `findings`. On error `findings` must be left
+    /// as they were: do the fallible work first, then change them.
     fn annotate(&self, view: &TextView<'_>, findings: &mut Vec<Finding>) -> Result<(), String>;
 }
 
@@ -45,14 +46,7 @@ pub fn analyze_with(
 ) -> (Report, Option<String>) {
     let view = TextView::new(&doc.text);
     let mut findings = find(doc, &view, options);
-    let mut warning = None;
-    if let Some(extra) = extra {
-        let rules = findings.clone();
-        if let Err(e) = extra.annotate(&view, &mut findings) {
-            findings = rules;
-            warning = Some(e);
-        }
-    }
+    let warning = extra.and_then(|extra| extra.annotate(&view, &mut findings).err());
     (
         Report::new(doc, &view, findings, options.include_text),
         warning,

@@ -228,6 +228,33 @@ impl FullTier {
             &sentences,
         )?;
         let mut added = Vec::new();
+        // The rules' findings, looked up per model finding: gathered once, not scanned each time
+        // (a long document has thousands of both).
+        let mut rule_techniques: Vec<(Technique, usize, usize, &str)> = findings
+            .iter()
+            .filter_map(|f| match f {
+                Finding::Technique {
+                    label,
+                    extent,
+                    detector,
+                    ..
+                } => Some((*label, extent.start, extent.end, detector.as_str())),
+                _ => None,
+            })
+            .collect();
+        rule_techniques.sort_by_key(|r| r.1);
+        let mut rule_claims: HashMap<(usize, usize), Vec<&str>> = HashMap::new();
+        for f in findings.iter() {
+            if let Finding::Claim {
+                extent, detector, ..
+            } = f
+            {
+                rule_claims
+                    .entry((extent.start, extent.end))
+                    .or_default()
+                    .push(detector.as_str());
+            }
+        }
 
         let p = self.heads.span_probabilities(&e)?;
         for (start, end) in spans_from(&e, &p, self.heads.span_threshold) {
@@ -238,19 +265,13 @@ impl FullTier {
             if span_p * label_p < self.min_score {
                 continue;
             }
-            let agree: Vec<&str> = findings
+            // Rule techniques of this label starting before the span ends; keep those
+            // reaching into it.
+            let before = rule_techniques.partition_point(|r| r.1 < end);
+            let agree: Vec<&str> = rule_techniques[..before]
                 .iter()
-                .filter_map(|f| match f {
-                    Finding::Technique {
-                        label: l,
-                        extent,
-                        detector,
-                        ..
-                    } if *l == label && extent.start < end && start < extent.end => {
-                        Some(detector.as_str())
-                    }
-                    _ => None,
-                })
+                .filter(|r| r.0 == label && start < r.2)
+                .map(|r| r.3)
                 .collect();
             added.push(Finding::Technique {
                 label,
@@ -266,28 +287,24 @@ impl FullTier {
         }
 
         let p = self.heads.claim_probabilities(&e)?;
+        let mut replaced = std::collections::HashSet::new();
         for (s, &p) in e.sentences.iter().zip(&p) {
             if p < self.heads.claim_threshold {
                 continue;
             }
-            let rules: Vec<&str> = findings
-                .iter()
-                .filter_map(|f| match f {
-                    Finding::Claim {
-                        extent, detector, ..
-                    } if extent.start == s.start && extent.end == s.end => Some(detector.as_str()),
-                    _ => None,
-                })
-                .collect();
+            let rules = rule_claims
+                .get(&(s.start, s.end))
+                .map_or(&[][..], Vec::as_slice);
             let lang = view
                 .sentences
-                .iter()
-                .find(|v| v.span.start == s.start)
-                .map_or(spinscope_core::Lang::En, |v| v.lang);
+                .binary_search_by_key(&s.start, |v| v.span.start)
+                .map_or(spinscope_core::Lang::En, |i| view.sentences[i].lang);
             let text = &view.text[s.start..s.end];
-            let evidence = format!("encoder head, p={p:.2}; {}", agreement(&rules));
+            let evidence = format!("encoder head, p={p:.2}; {}", agreement(rules));
             // One finding per sentence: the model's, saying whether the rules agree.
-            findings.retain(|f| !matches!(f, Finding::Claim { extent, .. } if extent.start == s.start && extent.end == s.end));
+            if !rules.is_empty() {
+                replaced.insert((s.start, s.end));
+            }
             added.push(Finding::Claim {
                 extent: Extent::new(Span::new(s.start, s.end)),
                 checkworthy: round(p),
@@ -296,6 +313,9 @@ impl FullTier {
                 evidence,
             });
         }
+        findings.retain(|f| {
+            !matches!(f, Finding::Claim { extent, .. } if replaced.contains(&(extent.start, extent.end)))
+        });
         findings.extend(added);
         Ok(())
     }

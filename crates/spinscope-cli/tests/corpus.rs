@@ -142,8 +142,13 @@ fn killed_ingest_resumes_with_nothing_lost_or_doubled() {
 
     let out = run(&args);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert_eq!(count(&db), n as u64);
+    assert_all_stored_once(&db, n);
+}
 
+/// Every one of the `n` synthetic documents is stored exactly once, and the search index holds
+/// the first and the last (so it caught up with what was stored before an interruption).
+fn assert_all_stored_once(db: &Path, n: usize) {
+    assert_eq!(count(db), n as u64);
     let exported = run(&[
         "export",
         "--db",
@@ -157,8 +162,6 @@ fn killed_ingest_resumes_with_nothing_lost_or_doubled() {
         .collect();
     let unique: BTreeSet<&String> = ids.iter().collect();
     assert_eq!((ids.len(), unique.len()), (n, n));
-
-    // The search index caught up with documents stored before and after the kill.
     for i in [0, n - 1] {
         let found = run(&[
             "search",
@@ -170,6 +173,76 @@ fn killed_ingest_resumes_with_nothing_lost_or_doubled() {
         assert_eq!(hits.len(), 1, "token{i:04}: {}", stdout(&found));
         assert_eq!(hits[0]["id"], format!("a{i:04}"));
     }
+}
+
+/// A small tmpfs mounted for one test and unmounted afterwards, even when the test fails.
+struct Tmpfs(std::path::PathBuf);
+
+impl Tmpfs {
+    /// None where mounting is not allowed (not root, or a container without the capability).
+    fn mount(at: &Path, size: &str) -> Option<Tmpfs> {
+        std::fs::create_dir_all(at).ok()?;
+        let status = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(at)
+            .stderr(Stdio::null())
+            .status()
+            .ok()?;
+        status.success().then(|| Tmpfs(at.to_path_buf()))
+    }
+
+    fn resize(&self, size: &str) {
+        let status = std::process::Command::new("mount")
+            .args(["-o", &format!("remount,size={size}")])
+            .arg(&self.0)
+            .status()
+            .expect("mount");
+        assert!(status.success(), "remount {size}");
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg("-l")
+            .arg(&self.0)
+            .status();
+    }
+}
+
+#[test]
+fn full_disk_during_ingest_is_one_clear_error_and_resumes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let Some(disk) = Tmpfs::mount(&dir.path().join("disk"), "2m") else {
+        eprintln!("skipped: cannot mount a tmpfs here (needs root); CI runs as root");
+        return;
+    };
+    let n = 1500;
+    let input = temp_file(&dir, "feed.jsonl", synthetic_jsonl(n).as_bytes());
+    let db = disk.0.join("db");
+    let args = [
+        "ingest",
+        input.to_str().unwrap_or_default(),
+        "--db",
+        db.to_str().unwrap_or_default(),
+    ];
+
+    let out = run(&args);
+    assert!(!out.status.success());
+    let message = stderr(&out);
+    assert_eq!(message.lines().count(), 1, "{message}");
+    assert!(
+        message.contains(db.to_str().unwrap_or_default()) && message.contains("disk is full"),
+        "{message}"
+    );
+    let stored_when_full = count(&db);
+    assert!(stored_when_full < n as u64, "{stored_when_full}");
+
+    // Space freed: the same command finishes the job, nothing lost or doubled.
+    disk.resize("256m");
+    let out = run(&args);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_all_stored_once(&db, n);
 }
 
 #[test]

@@ -35,7 +35,10 @@ pub enum Error {
     #[error("{0}: exists and is not a folder")]
     NotAFolder(String),
     #[error("database: {0}")]
-    Sqlite(#[from] rusqlite::Error),
+    Sqlite(rusqlite::Error),
+    /// Out of space in the database or the index; whatever was committed before stays intact.
+    #[error("the disk is full; free some space (or move the corpus folder) and run the same ingest again: it resumes where it stopped")]
+    DiskFull,
     #[error("database schema {found} is not the {expected} this version reads; re-ingest into a new folder")]
     Version { found: String, expected: i64 },
     #[error("search index: {0}")]
@@ -45,7 +48,7 @@ pub enum Error {
     #[error("query: {0}")]
     Query(String),
     #[error("{0}")]
-    Io(#[from] std::io::Error),
+    Io(std::io::Error),
     #[error("parquet: {0}")]
     Parquet(#[from] parquet::errors::ParquetError),
     #[error("{0}")]
@@ -54,8 +57,37 @@ pub enum Error {
 
 impl From<tantivy::TantivyError> for Error {
     fn from(e: tantivy::TantivyError) -> Self {
-        Error::Index(e.to_string())
+        match &e {
+            tantivy::TantivyError::IoError(io) if no_space(io) => Error::DiskFull,
+            // tantivy wraps some write errors in its own types; their text keeps the OS message.
+            _ if e.to_string().contains("No space left on device") => Error::DiskFull,
+            _ => Error::Index(e.to_string()),
+        }
     }
+}
+
+impl From<rusqlite::Error> for Error {
+    fn from(e: rusqlite::Error) -> Self {
+        match e.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::DiskFull) => Error::DiskFull,
+            _ => Error::Sqlite(e),
+        }
+    }
+}
+
+impl From<std::io::Error> for Error {
+    fn from(e: std::io::Error) -> Self {
+        if no_space(&e) {
+            Error::DiskFull
+        } else {
+            Error::Io(e)
+        }
+    }
+}
+
+/// ENOSPC on Linux and macOS (ErrorKind::StorageFull is newer than the crate's minimum Rust).
+fn no_space(e: &std::io::Error) -> bool {
+    e.raw_os_error() == Some(28)
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

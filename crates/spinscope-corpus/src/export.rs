@@ -150,7 +150,9 @@ pub fn each_row(
             scare_quotes: r.get(16)?,
             claims: r.get(17)?,
             summary: serde_json::from_str(&summary)?,
-            findings: r.get(19)?,
+            findings: r
+                .get::<_, Option<crate::store::StoredJson>>(19)?
+                .map(|f| f.0),
             text: r.get(20)?,
         })?;
     }

@@ -8,6 +8,7 @@
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
+use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, Value, ValueRef};
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 
 use crate::Result;
@@ -38,7 +39,7 @@ CREATE TABLE IF NOT EXISTS documents (
     scare_quotes   INTEGER NOT NULL,
     claims         INTEGER NOT NULL,
     summary        TEXT NOT NULL,
-    findings       TEXT NOT NULL,
+    findings       TEXT NOT NULL, -- JSON, zstd-compressed as a BLOB (plain TEXT before 2026-11-30)
     signature      BLOB,
     text           TEXT NOT NULL
 );
@@ -216,7 +217,7 @@ impl Store {
                     d.scare_quotes as i64,
                     d.claims as i64,
                     d.summary,
-                    d.findings,
+                    pack(&d.findings),
                     d.signature,
                     d.text,
                 ])?;
@@ -286,7 +287,8 @@ impl Store {
         ))?;
         Ok(stmt
             .query_row([key], |row| {
-                Ok((meta_of(row)?, row.get(9)?, row.get(10)?, row.get(11)?))
+                let findings: StoredJson = row.get(11)?;
+                Ok((meta_of(row)?, row.get(9)?, row.get(10)?, findings.0))
             })
             .optional()?)
     }
@@ -297,6 +299,35 @@ impl Store {
             .conn
             .prepare_cached("SELECT text FROM documents WHERE key = ?1")?;
         Ok(stmt.query_row([key], |row| row.get(0)).optional()?)
+    }
+}
+
+/// Findings JSON as stored: repetitive (every finding repeats its text), so zstd shrinks it
+/// about tenfold and a corpus of a million articles fits on a laptop's disk.
+/// Kept as plain TEXT in the unlikely case compression fails; [`StoredJson`] reads both.
+fn pack(json: &str) -> Value {
+    match zstd::bulk::compress(json.as_bytes(), 3) {
+        Ok(bytes) => Value::Blob(bytes),
+        Err(_) => Value::Text(json.to_string()),
+    }
+}
+
+/// Stored JSON, read back from either a compressed BLOB or (older corpora) plain TEXT.
+#[derive(Debug)]
+pub struct StoredJson(pub String);
+
+impl FromSql for StoredJson {
+    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+        let bytes = match value {
+            ValueRef::Text(text) => text.to_vec(),
+            ValueRef::Blob(blob) => {
+                zstd::decode_all(blob).map_err(|e| FromSqlError::Other(Box::new(e)))?
+            }
+            _ => return Err(FromSqlError::InvalidType),
+        };
+        String::from_utf8(bytes)
+            .map(StoredJson)
+            .map_err(|e| FromSqlError::Other(Box::new(e)))
     }
 }
 

@@ -298,3 +298,54 @@ fn export_writes_every_document_in_each_format() {
         .collect();
     assert_eq!(names.last().map(String::as_str), Some("text"));
 }
+
+#[test]
+fn findings_are_stored_compressed_and_older_plain_rows_still_read() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (corpus, _) = build(dir.path());
+    let (_, _, _, findings) = corpus
+        .store
+        .stored_report(1)
+        .expect("read")
+        .expect("document 1");
+    let parsed: Value = serde_json::from_str(&findings).expect("findings JSON");
+    assert!(
+        parsed.as_array().is_some_and(|f| !f.is_empty()),
+        "{findings}"
+    );
+
+    let sqlite = rusqlite::Connection::open(dir.path().join("db/corpus.sqlite")).expect("sqlite");
+    let (blobs, rows, stored): (i64, i64, i64) = sqlite
+        .query_row(
+            "SELECT sum(typeof(findings) = 'blob'), count(*), sum(length(findings)) FROM documents",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .expect("query");
+    assert_eq!(blobs, rows);
+    let json: usize = (1..=rows)
+        .map(|key| {
+            corpus
+                .store
+                .stored_report(key)
+                .expect("read")
+                .expect("doc")
+                .3
+                .len()
+        })
+        .sum();
+    assert!(
+        (stored as usize) * 2 < json,
+        "{stored} bytes stored for {json} bytes of JSON"
+    );
+
+    // A corpus written before compression holds the JSON as TEXT: still read as is.
+    sqlite
+        .execute(
+            "UPDATE documents SET findings = ?1 WHERE key = 1",
+            [&findings],
+        )
+        .expect("update");
+    let (_, _, _, plain) = corpus.store.stored_report(1).expect("read").expect("doc");
+    assert_eq!(plain, findings);
+}

@@ -32,8 +32,9 @@ impl Features {
     pub fn new(bits: u32, keep_names: bool) -> Self {
         Features {
             bits,
-            index: Vec::new(),
-            value: Vec::new(),
+            // About what one token or span gets: no regrowth in the hot loops.
+            index: Vec::with_capacity(64),
+            value: Vec::with_capacity(64),
             names: keep_names.then(Vec::new),
         }
     }

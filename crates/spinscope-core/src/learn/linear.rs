@@ -5,11 +5,13 @@ use std::io::{self, Read, Write};
 
 use super::features::Features;
 
-/// A linear classifier: `classes` rows of `2^bits` weights plus a bias each.
+/// A linear classifier: `2^bits` weights per class plus a bias each.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Linear {
     pub bits: u32,
     pub classes: usize,
+    /// Feature-major (`weights[feature * classes + class]`): scoring a sparse vector touches one
+    /// cache line per feature instead of one per feature and class. Files stay class-major.
     weights: Vec<f32>,
     bias: Vec<f32>,
 }
@@ -50,12 +52,12 @@ impl Linear {
 
     /// Raw scores, one per class.
     pub fn scores(&self, x: &Features) -> Vec<f32> {
-        let dim = 1usize << self.bits;
+        let classes = self.classes;
         let mut out = self.bias.clone();
-        for (c, o) in out.iter_mut().enumerate() {
-            let row = &self.weights[c * dim..(c + 1) * dim];
-            for (&i, &v) in x.index.iter().zip(&x.value) {
-                *o += row[i as usize] * v;
+        for (&i, &v) in x.index.iter().zip(&x.value) {
+            let at = i as usize * classes;
+            for (o, w) in out.iter_mut().zip(&self.weights[at..at + classes]) {
+                *o += w * v;
             }
         }
         out
@@ -75,11 +77,10 @@ impl Linear {
         let Some(names) = &x.names else {
             return Vec::new();
         };
-        let dim = 1usize << self.bits;
         let mut parts: Vec<(String, f32)> = names
             .iter()
             .zip(x.index.iter().zip(&x.value))
-            .map(|(n, (&i, &v))| (n.clone(), self.weights[c * dim + i as usize] * v))
+            .map(|(n, (&i, &v))| (n.clone(), self.weights[i as usize * self.classes + c] * v))
             .filter(|(_, w)| *w > 0.0)
             .collect();
         parts.sort_by(|a, b| b.1.total_cmp(&a.1));
@@ -120,7 +121,7 @@ impl Linear {
                         continue;
                     }
                     for (&i, &v) in x.index.iter().zip(&x.value) {
-                        let j = c * dim + i as usize;
+                        let j = i as usize * outputs + c;
                         let g = grad * v + cfg.l2 * model.weights[j];
                         g2[j] += g * g;
                         model.weights[j] -= cfg.learning_rate * g / g2[j].sqrt();
@@ -141,12 +142,12 @@ impl Linear {
         for b in &self.bias {
             out.write_all(&b.to_le_bytes())?;
         }
-        let nonzero: Vec<(usize, f32)> = self
-            .weights
-            .iter()
-            .enumerate()
+        // Class-major indices (class * 2^bits + feature), as files have always been.
+        let dim = 1usize << self.bits;
+        let nonzero: Vec<(usize, f32)> = (0..self.classes)
+            .flat_map(|c| (0..dim).map(move |i| (c, i)))
+            .map(|(c, i)| (c * dim + i, self.weights[i * self.classes + c]))
             .filter(|(_, w)| w.abs() > 1e-4)
-            .map(|(i, w)| (i, *w))
             .collect();
         out.write_all(&(nonzero.len() as u32).to_le_bytes())?;
         for (i, w) in nonzero {
@@ -174,13 +175,14 @@ impl Linear {
             *b = read_f32(&mut input)?;
         }
         let n = read_u32(&mut input)? as usize;
+        let dim = 1usize << bits;
         for _ in 0..n {
-            let i = read_u32(&mut input)? as usize;
-            let w = read_f32(&mut input)?;
-            *model
-                .weights
-                .get_mut(i)
-                .ok_or_else(|| bad("weight index out of range"))? = w;
+            let at = read_u32(&mut input)? as usize;
+            let (c, i) = (at / dim, at % dim);
+            if c >= classes {
+                return Err(bad("weight index out of range"));
+            }
+            model.weights[i * classes + c] = read_f32(&mut input)?;
         }
         Ok(model)
     }

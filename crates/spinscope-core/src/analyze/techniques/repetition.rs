@@ -50,26 +50,38 @@ pub fn find(view: &TextView<'_>, out: &mut Vec<Hit>) {
         .filter(|t| matches!(t.kind, TokenKind::Word | TokenKind::Han | TokenKind::Number))
         .map(|t| (t.span.slice(&view.simplified).to_lowercase(), t.span))
         .collect();
+    // Each word once: an id (n-grams become small integer keys) and whether it is a stopword
+    // or a single character; this runs on every document, so no per-n-gram strings.
+    let mut ids: HashMap<&str, u32> = HashMap::with_capacity(words.len());
+    let word_ids: Vec<u32> = words
+        .iter()
+        .map(|(w, _)| {
+            let next = ids.len() as u32;
+            *ids.entry(w.as_str()).or_insert(next)
+        })
+        .collect();
+    let stop: Vec<bool> = words
+        .iter()
+        .map(|(w, _)| STOP.contains(&w.as_str()))
+        .collect();
+    let single: Vec<bool> = words.iter().map(|(w, _)| w.chars().count() == 1).collect();
     let mut taken = vec![false; words.len()];
     for n in LENGTHS {
         if words.len() < n {
             continue;
         }
-        let mut seen: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut seen: HashMap<[u32; 4], Vec<usize>> = HashMap::with_capacity(words.len());
         for i in 0..=words.len() - n {
-            let gram = &words[i..i + n];
-            let content = gram
-                .iter()
-                .filter(|(w, _)| !STOP.contains(&w.as_str()))
-                .count();
-            let han_only_short = gram.iter().all(|(w, _)| w.chars().count() == 1);
+            let content = stop[i..i + n].iter().filter(|&&s| !s).count();
+            let han_only_short = single[i..i + n].iter().all(|&s| s);
             if content < 2 || han_only_short {
                 continue;
             }
-            let key: Vec<&str> = gram.iter().map(|(w, _)| w.as_str()).collect();
-            seen.entry(key.join(" ")).or_default().push(i);
+            let mut key = [u32::MAX; 4];
+            key[..n].copy_from_slice(&word_ids[i..i + n]);
+            seen.entry(key).or_default().push(i);
         }
-        let mut grams: Vec<(String, Vec<usize>)> = seen
+        let mut grams: Vec<([u32; 4], Vec<usize>)> = seen
             .into_iter()
             .filter(|(_, at)| at.len() >= MIN_COUNT)
             .collect();

@@ -17,7 +17,8 @@ fi
 "$venv/bin/python" -c 'import datasketch' 2>/dev/null || "$venv/bin/pip" install --quiet datasketch
 
 cargo build --release --quiet --manifest-path "$root/Cargo.toml" -p spinscope-cli -p spinscope-corpus --examples --bins
-bin=$root/target/release
+# The binaries cargo just built, wherever CARGO_TARGET_DIR puts them.
+bin=${CARGO_TARGET_DIR:-$root/target}/release
 
 articles=$work/articles-$n.jsonl
 [ -s "$articles" ] || "$bin/examples/synth" "$n" 7 > "$articles"
@@ -30,7 +31,7 @@ timed() {
               /Maximum resident/ { rss = $2 / 1024 } END { printf "%.2f %.0f\n", s, rss }' "$work/time.txt"
 }
 
-read -r analyze_s analyze_mb < <(timed "$bin/spinscope" analyze --format jsonl "$articles")
+read -r analyze_s analyze_mb < <(timed "$bin/spinscope" analyze --tier fast --format jsonl "$articles")
 rm -rf "$work/db"
 read -r ingest_s ingest_mb < <(timed "$bin/spinscope" ingest "$articles" --db "$work/db")
 read -r reuse_s reuse_mb < <(timed "$bin/spinscope" reuse --db "$work/db" --format json)

@@ -15,7 +15,7 @@ fi
 cargo build --release --quiet --manifest-path "$root/Cargo.toml"
 
 python_json=$("$venv/bin/python" "$root/benches/extraction/trafilatura_pages.py" "$data")
-ours_json=$("$root/target/release/spinscope" eval extraction --data "$data" --format json)
+ours_json=$("${CARGO_TARGET_DIR:-$root/target}/release/spinscope" eval extraction --data "$data" --format json)
 
 python3 - "$python_json" "$ours_json" <<'PY'
 import json, sys

@@ -14,7 +14,7 @@ use tantivy::schema::{
     STRING,
 };
 use tantivy::snippet::SnippetGenerator;
-use tantivy::tokenizer::{Language, LowerCaser, Stemmer, TextAnalyzer};
+use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{Index, IndexWriter, TantivyDocument, Term};
 
 use crate::store::{Meta, Store};
@@ -75,10 +75,7 @@ impl SearchIndex {
         let index = Index::open_or_create(directory, schema)?;
         index.tokenizers().register(
             "spinscope_words",
-            TextAnalyzer::builder(Words)
-                .filter(LowerCaser)
-                .filter(Stemmer::new(Language::English))
-                .build(),
+            TextAnalyzer::builder(Words::default()).build(),
         );
         index
             .tokenizers()

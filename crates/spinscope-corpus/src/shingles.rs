@@ -44,6 +44,19 @@ pub fn tokens(text: &str) -> Vec<Tok> {
         }
     };
     for (i, c) in text.char_indices() {
+        // ASCII first, as `script` classes it: most text, and `extend(to_lowercase)` per
+        // character was half of this function.
+        if c.is_ascii() {
+            if c.is_ascii_alphanumeric() {
+                if word.is_empty() {
+                    word_start = i;
+                }
+                word.push(c.to_ascii_lowercase());
+            } else {
+                flush(&mut word, word_start, i, &mut out);
+            }
+            continue;
+        }
         match script(c) {
             Script::Han => {
                 flush(&mut word, word_start, i, &mut out);

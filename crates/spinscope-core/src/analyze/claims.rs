@@ -8,6 +8,7 @@ use std::sync::OnceLock;
 use regex::Regex;
 
 use crate::doc::{Lang, Span};
+use crate::learn::features::Prefix;
 use crate::learn::{Features, Linear, TrainConfig};
 use crate::report::{Extent, Finding};
 use crate::text::TextView;
@@ -66,11 +67,13 @@ pub fn features(text: &str, keep: bool) -> Features {
         .split(|c: char| !c.is_alphanumeric() && c != '\'' && c != '%')
         .filter(|w| !w.is_empty())
         .collect();
+    const WORD: Prefix = Prefix::new("w=");
+    const BIGRAM: Prefix = Prefix::new("b=");
     for w in &words {
-        f.set("w=", w);
+        f.set_prefixed(&WORD, &[w]);
     }
     for pair in words.windows(2) {
-        f.set("b=", &format!("{}|{}", pair[0], pair[1]));
+        f.set_prefixed(&BIGRAM, &[pair[0], "|", pair[1]]);
     }
     let original: Vec<&str> = text.split_whitespace().collect();
     let capitalised = original
@@ -185,8 +188,13 @@ pub fn find(view: &TextView<'_>, out: &mut Vec<Finding>) {
         let (score, evidence) = match (s.lang, model) {
             (Lang::Zh, _) => chinese_score(text),
             (Lang::En, Some(m)) if s.tokens.len() <= 200 => {
+                // Scored without feature names first: most sentences are no claim, and naming
+                // every feature was a tenth of the analysis.
+                let p = m.probabilities(&features(text, false))[0];
+                if p < THRESHOLD {
+                    continue;
+                }
                 let x = features(text, true);
-                let p = m.probabilities(&x)[0];
                 let why: Vec<String> = m
                     .explain(&x, 0, 3)
                     .into_iter()

@@ -435,7 +435,7 @@ pub mod training {
             for (t, s) in &p.gold {
                 let cs = p.chars(*s);
                 gold_tc.push((p.id.clone(), cs, *t));
-                pred_tc.push((p.id.clone(), cs, models.classify(&p.view, *s, &index).0));
+                pred_tc.push((p.id.clone(), cs, models.technique_of(&p.view, *s, &index)));
                 let by_rule = p
                     .rules
                     .iter()

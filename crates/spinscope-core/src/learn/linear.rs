@@ -63,6 +63,24 @@ impl Linear {
         out
     }
 
+    /// The raw score of one class: what [`Linear::scores`] gives for it, without the others.
+    pub fn score(&self, x: &Features, class: usize) -> f32 {
+        x.index
+            .iter()
+            .zip(&x.value)
+            .fold(self.bias[class], |acc, (&i, &v)| {
+                acc + self.weight(i, class) * v
+            })
+    }
+
+    /// The weight of feature bucket `feature` for `class` (0 outside the model).
+    pub fn weight(&self, feature: u32, class: usize) -> f32 {
+        self.weights
+            .get(feature as usize * self.classes + class)
+            .copied()
+            .unwrap_or(0.0)
+    }
+
     /// Class probabilities (softmax; for one class, the sigmoid of its score).
     pub fn probabilities(&self, x: &Features) -> Vec<f32> {
         let s = self.scores(x);

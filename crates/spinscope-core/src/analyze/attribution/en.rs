@@ -5,6 +5,7 @@
 //! colons ("Prof. Bernard Lai: US just want…", "GT: …"); "The Global Times has learned from
 //! sources that…".
 
+use std::borrow::Cow;
 use std::sync::OnceLock;
 
 use super::{Attribution, Outlet};
@@ -93,8 +94,18 @@ impl Ctx<'_, '_> {
             .map_or("", |t| t.span.slice(self.view.text))
     }
 
-    fn lower(&self, k: usize) -> String {
-        self.word(k).to_lowercase().replace('’', "'")
+    /// The word lower-cased, ’ as '; borrowed when it already is (most words: this is asked
+    /// of every token several times).
+    fn lower(&self, k: usize) -> Cow<'_, str> {
+        let word = self.word(k);
+        if word
+            .bytes()
+            .all(|b| b.is_ascii() && !b.is_ascii_uppercase())
+        {
+            Cow::Borrowed(word)
+        } else {
+            Cow::Owned(word.to_lowercase().replace('’', "'"))
+        }
     }
 
     fn is_word(&self, k: usize) -> bool {
@@ -148,7 +159,7 @@ impl Ctx<'_, '_> {
             && words.iter().any(|&k| self.capitalised(k));
         let has_verb = words
             .iter()
-            .any(|&k| self.lex.verbs.contains(&self.lower(k)));
+            .any(|&k| self.lex.verbs.contains(self.lower(k).as_ref()));
         if !name_like || has_verb || c + 2 >= self.toks.len() {
             return None;
         }
@@ -179,26 +190,28 @@ impl Ctx<'_, '_> {
                 .then(|| self.according(k))
                 .flatten();
         }
-        if !self.lex.verbs.contains(&w) || !self.word(k).starts_with(|c: char| c.is_lowercase()) {
+        if !self.lex.verbs.contains(w.as_ref())
+            || !self.word(k).starts_with(|c: char| c.is_lowercase())
+        {
             return None;
         }
         let next = self.lower(k + 1);
         let prev = if k > 0 {
             self.lower(k - 1)
         } else {
-            String::new()
+            Cow::Borrowed("")
         };
         if prev == "to"
-            || (NOUNLIKE.contains(&w.as_str()) && self.has("determiner", k.wrapping_sub(1)))
+            || (NOUNLIKE.contains(&w.as_ref()) && self.has("determiner", k.wrapping_sub(1)))
         {
             return None;
         }
         // "media reports claimed": a cue form followed by a past-tense cue is a noun.
-        if self.lex.verbs.contains(&next) && next.ends_with("ed") {
+        if self.lex.verbs.contains(next.as_ref()) && next.ends_with("ed") {
             return None;
         }
         let mut cue_end = k + 1;
-        match w.as_str() {
+        match w.as_ref() {
             "point" | "points" | "pointed" => {
                 if next != "out" {
                     return None;
@@ -218,7 +231,7 @@ impl Ctx<'_, '_> {
             {
                 return None;
             }
-            _ if FIND.contains(&w.as_str()) && next != "that" && next != "from" => {
+            _ if FIND.contains(&w.as_ref()) && next != "that" && next != "from" => {
                 return None;
             }
             _ => {}
@@ -238,7 +251,7 @@ impl Ctx<'_, '_> {
             let mut source = self.span_of(s_from, s_to);
             let (mut kind, mut descriptor) = self.classify(s_from, s_to);
             // "The Global Times has learned": a publication that learns is the outlet itself.
-            if FIND.contains(&w.as_str()) && self.outlet.is_self(source.slice(self.text())) {
+            if FIND.contains(&w.as_ref()) && self.outlet.is_self(source.slice(self.text())) {
                 (kind, descriptor) = (SourceType::SelfOutlet, None);
             }
             // The outlet that learns, or is told ("told the Global Times"), cites itself even
@@ -246,7 +259,7 @@ impl Ctx<'_, '_> {
             let mut self_cited = kind == SourceType::SelfOutlet;
             let mut after = cue_end;
             // "The Global Times has learned from sources that…"
-            if FIND.contains(&w.as_str()) && self.lower(cue_end) == "from" {
+            if FIND.contains(&w.as_ref()) && self.lower(cue_end) == "from" {
                 if let Some((f_from, f_to)) = self.np_after(cue_end + 1) {
                     source = self.span_of(f_from, f_to);
                     (kind, descriptor) = self.classify(f_from, f_to);
@@ -270,7 +283,7 @@ impl Ctx<'_, '_> {
         }
         // "Trump visited Orlando and said…", "…, adding that…": the sentence's subject speaks.
         let coordinated = cue_start > 0
-            && (matches!(self.lower(cue_start - 1).as_str(), "and" | "but")
+            && (matches!(self.lower(cue_start - 1).as_ref(), "and" | "but")
                 || (self.punct(cue_start - 1) == Some(',') && w.ends_with("ing")));
         if coordinated {
             if let Some((s_from, s_to)) = self.np_after(0).filter(|&(_, to)| to < cue_start) {
@@ -344,7 +357,7 @@ impl Ctx<'_, '_> {
             let aside = words.len() == 1
                 && (self.lower(words[0]).ends_with("ly")
                     || matches!(
-                        self.lower(words[0]).as_str(),
+                        self.lower(words[0]).as_ref(),
                         "however"
                             | "meanwhile"
                             | "too"
@@ -396,7 +409,7 @@ impl Ctx<'_, '_> {
             // "sources close to the matter", "people familiar with the talks"
             let linked = j > 0
                 && matches!(
-                    self.lower(j - 1).as_str(),
+                    self.lower(j - 1).as_ref(),
                     "close"
                         | "closest"
                         | "familiar"
@@ -414,8 +427,8 @@ impl Ctx<'_, '_> {
             if self.has("function", j)
                 || self.has("time", j)
                 || (!self.capitalised(j)
-                    && self.lex.verbs.contains(&self.lower(j))
-                    && !(j + 1 == end && NOUNLIKE.contains(&self.lower(j).as_str())))
+                    && self.lex.verbs.contains(self.lower(j).as_ref())
+                    && !(j + 1 == end && NOUNLIKE.contains(&self.lower(j).as_ref())))
             {
                 break;
             }
@@ -464,7 +477,7 @@ impl Ctx<'_, '_> {
             {
                 break;
             }
-            if self.lex.verbs.contains(&self.lower(to)) && !self.capitalised(to) {
+            if self.lex.verbs.contains(self.lower(to).as_ref()) && !self.capitalised(to) {
                 break;
             }
             to += 1;
@@ -535,7 +548,7 @@ impl Ctx<'_, '_> {
                 || self.capitalised(j)
                 || self.has("receiver", j)
                 || matches!(
-                    self.lower(j).as_str(),
+                    self.lower(j).as_ref(),
                     "statement"
                         | "interview"
                         | "conference"

@@ -65,7 +65,7 @@ pub fn classify_spans(doc: &Document, spans: &[Span]) -> Vec<Technique> {
         .map(|s| {
             let span = Span::new(to_byte(s.start), to_byte(s.end.max(s.start)));
             match model::shipped() {
-                Some(m) => m.classify(&view, span, &index).0,
+                Some(m) => m.technique_of(&view, span, &index),
                 None => hits
                     .iter()
                     .filter(|h| h.span.overlaps(&span))

@@ -7,7 +7,8 @@ use std::sync::OnceLock;
 
 use super::Hit;
 use crate::doc::{Lang, Span};
-use crate::learn::features::hash_parts;
+use crate::learn::features::{hash_parts, Prefix};
+use crate::learn::linear::sigmoid;
 use crate::learn::{Features, Linear, TrainConfig};
 use crate::report::Technique;
 use crate::text::{TextView, TokenKind};
@@ -52,7 +53,12 @@ pub fn shipped() -> Option<&'static TechniqueModels> {
 }
 
 fn word_of(view: &TextView<'_>, span: Span) -> String {
-    span.slice(view.text).to_lowercase().replace('’', "'")
+    let word = span.slice(view.text).to_lowercase();
+    if word.contains('’') {
+        word.replace('’', "'")
+    } else {
+        word
+    }
 }
 
 fn shape(w: &str) -> &'static str {
@@ -153,6 +159,22 @@ impl Context {
     }
 }
 
+/// Most words of the sentence bag a token sees.
+const BAG: usize = 40;
+
+impl Context {
+    /// The bag entries token `i` sees (the first [`BAG`] of its sentence's, itself excepted:
+    /// the slice may hold `i`, to be skipped) and the weight each gets.
+    fn others(&self, sentence: usize, i: usize) -> (&[(usize, u32)], f32) {
+        let bag = &self.bags[sentence];
+        let within = bag.iter().take(BAG).any(|&(j, _)| j == i);
+        let seen = if within { BAG + 1 } else { BAG };
+        let others = &bag[..bag.len().min(seen)];
+        let count = others.len() - usize::from(within);
+        (others, 1.0 / (count.max(1) as f32).sqrt())
+    }
+}
+
 /// Features of token `i` for the span tagger.
 fn token_features(
     view: &TextView<'_>,
@@ -161,8 +183,19 @@ fn token_features(
     ctx: &Context,
     keep: bool,
 ) -> Features {
-    let cover = &ctx.cover;
     let mut f = Features::new(SI_BITS, keep);
+    own_features(view, i, sentence, ctx, &mut f);
+    // The sentence's other words, weakly: some sentences are propaganda through and through.
+    let (others, weight) = ctx.others(sentence, i);
+    for &(j, bucket) in others.iter().filter(|&&(j, _)| j != i) {
+        f.add_bucket(bucket, weight, || format!("sw={}", ctx.words[j]));
+    }
+    f
+}
+
+/// Token `i`'s features but the sentence bag (see [`Context::others`]), appended to `f`.
+fn own_features(view: &TextView<'_>, i: usize, sentence: usize, ctx: &Context, f: &mut Features) {
+    let cover = &ctx.cover;
     let toks = &view.tokens;
     let s = &view.sentences[sentence];
     let w = |j: isize| -> &str {
@@ -172,16 +205,23 @@ fn token_features(
         }
         &ctx.words[k as usize]
     };
+    const WINDOW: [(isize, Prefix); 7] = [
+        (0, Prefix::new("w=")),
+        (-1, Prefix::new("w-1=")),
+        (1, Prefix::new("w+1=")),
+        (-2, Prefix::new("w-2=")),
+        (2, Prefix::new("w+2=")),
+        (-3, Prefix::new("w-3=")),
+        (3, Prefix::new("w+3=")),
+    ];
+    const BEFORE: Prefix = Prefix::new("b-=");
+    const AFTER: Prefix = Prefix::new("b+=");
     let w0 = w(0);
-    f.set("w=", w0);
-    f.set("w-1=", w(-1));
-    f.set("w+1=", w(1));
-    f.set("w-2=", w(-2));
-    f.set("w+2=", w(2));
-    f.set("w-3=", w(-3));
-    f.set("w+3=", w(3));
-    f.set_parts(&["b-=", w(-1), "|", w0]);
-    f.set_parts(&["b+=", w0, "|", w(1)]);
+    for (at, prefix) in &WINDOW {
+        f.set_prefixed(prefix, &[w(*at)]);
+    }
+    f.set_prefixed(&BEFORE, &[w(-1), "|", w0]);
+    f.set_prefixed(&AFTER, &[w0, "|", w(1)]);
     f.set("shape=", shape(toks[i].span.slice(view.text)));
     if w0.chars().count() > 4 {
         let cut = w0.char_indices().rev().nth(2).map_or(0, |(b, _)| b);
@@ -199,13 +239,6 @@ fn token_features(
             f.set("near-rule", "");
             break;
         }
-    }
-    // The sentence's other words, weakly: some sentences are propaganda through and through.
-    let bag = &ctx.bags[sentence];
-    let others = bag.iter().filter(|&&(j, _)| j != i).take(40);
-    let weight = 1.0 / (others.clone().count().max(1) as f32).sqrt();
-    for &(j, bucket) in others {
-        f.add_bucket(bucket, weight, || format!("sw={}", ctx.words[j]));
     }
     // How much the rules found in the whole sentence: techniques cluster in sentences.
     f.set(
@@ -236,7 +269,6 @@ fn token_features(
         f.set("s?", "");
     }
     f.add("bias-si", 1.0);
-    f
 }
 
 /// Features of a candidate span for the technique classifier.
@@ -291,7 +323,7 @@ pub fn span_features(
         f.set("w=", w);
     }
     for pair in words.windows(2) {
-        f.set("b=", &format!("{}|{}", pair[0], pair[1]));
+        f.set_parts(&["b=", &pair[0], "|", &pair[1]]);
     }
     if let (Some(first), Some(last)) = (words.first(), words.last()) {
         f.set("first=", first);
@@ -370,18 +402,17 @@ impl TechniqueModels {
         let ctx = Context::new(view, rules);
         let rules = &RuleIndex::new(rules);
         let mut out = Vec::new();
+        let mut features = Features::new(SI_BITS, false);
         for (si, s) in view.sentences.iter().enumerate() {
             // The tagger learned from prose; a "sentence" of thousands of tokens (a table, a
             // run-on dump) is left to the rules.
             if s.lang != Lang::En || s.tokens.len() > MAX_SENTENCE_TOKENS {
                 continue;
             }
+            let probabilities = self.tagger_probabilities(view, si, &ctx, &mut features);
             let mut run: Option<(usize, usize, f32)> = None;
             let mut gap = 0;
-            for i in s.tokens.clone() {
-                let p = self
-                    .si
-                    .probabilities(&token_features(view, i, si, &ctx, false))[0];
+            for (i, p) in s.tokens.clone().zip(probabilities) {
                 let word = view.tokens[i].kind != TokenKind::Punct;
                 if p >= self.threshold && word {
                     run = Some(match run {
@@ -402,6 +433,39 @@ impl TechniqueModels {
         out
     }
 
+    /// The tagger's probability for each token of sentence `si`. The same as scoring
+    /// [`token_features`], but the bag's part of the score is summed once per sentence (the model
+    /// is linear): per token the bag was two thirds of the features.
+    fn tagger_probabilities(
+        &self,
+        view: &TextView<'_>,
+        si: usize,
+        ctx: &Context,
+        features: &mut Features,
+    ) -> Vec<f32> {
+        let bag_weights: Vec<f32> = ctx.bags[si]
+            .iter()
+            .take(BAG + 1)
+            .map(|&(_, b)| self.si.weight(b, 0))
+            .collect();
+        let sum = |n: usize| bag_weights.iter().take(n).sum::<f32>();
+        let (sum_without, sum_with) = (sum(BAG), sum(BAG + 1));
+        view.sentences[si]
+            .tokens
+            .clone()
+            .map(|i| {
+                features.clear();
+                own_features(view, i, si, ctx, features);
+                let (others, weight) = ctx.others(si, i);
+                let bag_sum = match others.iter().position(|&(j, _)| j == i) {
+                    Some(k) => sum_with - bag_weights[k],
+                    None => sum_without,
+                };
+                sigmoid(self.si.score(features, 0) + weight * bag_sum)
+            })
+            .collect()
+    }
+
     fn label(
         &self,
         view: &TextView<'_>,
@@ -409,14 +473,43 @@ impl TechniqueModels {
         rules: &RuleIndex<'_>,
     ) -> Hit {
         let span = view.tokens[a].span.cover(&view.tokens[b].span);
-        let (technique, q, why) = self.classify(view, span, rules);
+        let (technique, q) = self.best_technique(&span_features(view, span, rules, false));
+        let score = (p * q).sqrt();
+        // Naming the strongest features is costly; only spans a report shows need them.
+        let evidence = if score >= super::DISPLAY_MIN_SCORE {
+            self.classify(view, span, rules).2
+        } else {
+            format!("linear model, p={q:.2}")
+        };
         Hit {
             technique,
             span,
-            score: (p * q).sqrt(),
+            score,
             detector: "model:linear",
-            evidence: why,
+            evidence,
         }
+    }
+
+    /// The most likely technique for a span's features, and its probability.
+    fn best_technique(&self, x: &Features) -> (Technique, f32) {
+        let p = self.tc.probabilities(x);
+        let (best, prob) = p
+            .iter()
+            .enumerate()
+            .max_by(|a, b| a.1.total_cmp(b.1))
+            .map_or((0, 0.0), |(i, &q)| (i, q));
+        (Technique::ALL[best.min(Technique::ALL.len() - 1)], prob)
+    }
+
+    /// The most likely technique for a span (no explanation).
+    pub fn technique_of(
+        &self,
+        view: &TextView<'_>,
+        span: Span,
+        rules: &RuleIndex<'_>,
+    ) -> Technique {
+        self.best_technique(&span_features(view, span, rules, false))
+            .0
     }
 
     /// The most likely technique for a span, its probability, and the features behind it.
@@ -427,13 +520,11 @@ impl TechniqueModels {
         rules: &RuleIndex<'_>,
     ) -> (Technique, f32, String) {
         let x = span_features(view, span, rules, true);
-        let p = self.tc.probabilities(&x);
-        let (best, prob) = p
+        let (technique, prob) = self.best_technique(&x);
+        let best = Technique::ALL
             .iter()
-            .enumerate()
-            .max_by(|a, b| a.1.total_cmp(b.1))
-            .map_or((0, 0.0), |(i, &q)| (i, q));
-        let technique = Technique::ALL[best.min(Technique::ALL.len() - 1)];
+            .position(|&t| t == technique)
+            .unwrap_or(0);
         let why: Vec<String> = self
             .tc
             .explain(&x, best, 3)
@@ -484,5 +575,40 @@ impl TechniqueModels {
             si,
             threshold: SHIPPED_THRESHOLD,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn summing_the_bag_once_scores_as_the_full_features_do() {
+        let Some(models) = shipped() else {
+            return; // a build without weights has nothing to compare
+        };
+        // Sentences longer and shorter than the bag, words repeated, a rule or two.
+        let long: Vec<String> = (0..70).map(|k| format!("word{}", k % 23)).collect();
+        let text = format!(
+            "This shameful farce must end now! Everyone knows the so-called experts lied. {}. \
+             Why would anyone believe them?",
+            long.join(" ")
+        );
+        let view = TextView::new(&text);
+        let rules = super::super::rules(&view, &[]);
+        let ctx = Context::new(&view, &rules);
+        let mut scratch = Features::new(SI_BITS, false);
+        let mut compared = 0;
+        for si in 0..view.sentences.len() {
+            let fast = models.tagger_probabilities(&view, si, &ctx, &mut scratch);
+            for (i, p) in view.sentences[si].tokens.clone().zip(fast) {
+                let full = models
+                    .si
+                    .probabilities(&token_features(&view, i, si, &ctx, false))[0];
+                assert!((p - full).abs() < 1e-5, "token {i}: {p} vs {full}");
+                compared += 1;
+            }
+        }
+        assert!(compared > 80, "{compared}");
     }
 }

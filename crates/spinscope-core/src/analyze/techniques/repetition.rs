@@ -1,5 +1,6 @@
 //! Repetition: the same multiword expression used again and again in one document.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use super::Hit;
@@ -42,13 +43,25 @@ pub fn is_stopword(word: &str) -> bool {
         )
 }
 
+/// The word lower-cased, borrowed when it already is (most words: no allocation).
+fn lowercase(word: &str) -> Cow<'_, str> {
+    if word
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+    {
+        Cow::Borrowed(word)
+    } else {
+        Cow::Owned(word.to_lowercase())
+    }
+}
+
 pub fn find(view: &TextView<'_>, out: &mut Vec<Hit>) {
     // Words only, lower-cased, with their spans.
-    let words: Vec<(String, crate::doc::Span)> = view
+    let words: Vec<(Cow<str>, crate::doc::Span)> = view
         .tokens
         .iter()
         .filter(|t| matches!(t.kind, TokenKind::Word | TokenKind::Han | TokenKind::Number))
-        .map(|t| (t.span.slice(&view.simplified).to_lowercase(), t.span))
+        .map(|t| (lowercase(t.span.slice(&view.simplified)), t.span))
         .collect();
     // Each word once: an id (n-grams become small integer keys) and whether it is a stopword
     // or a single character; this runs on every document, so no per-n-gram strings.
@@ -57,12 +70,12 @@ pub fn find(view: &TextView<'_>, out: &mut Vec<Hit>) {
         .iter()
         .map(|(w, _)| {
             let next = ids.len() as u32;
-            *ids.entry(w.as_str()).or_insert(next)
+            *ids.entry(w.as_ref()).or_insert(next)
         })
         .collect();
     let stop: Vec<bool> = words
         .iter()
-        .map(|(w, _)| STOP.contains(&w.as_str()))
+        .map(|(w, _)| STOP.contains(&w.as_ref()))
         .collect();
     let single: Vec<bool> = words.iter().map(|(w, _)| w.chars().count() == 1).collect();
     let mut taken = vec![false; words.len()];
@@ -70,7 +83,10 @@ pub fn find(view: &TextView<'_>, out: &mut Vec<Hit>) {
         if words.len() < n {
             continue;
         }
-        let mut seen: HashMap<[u32; 4], Vec<usize>> = HashMap::with_capacity(words.len());
+        // Every n-gram with its position, sorted: equal n-grams end up adjacent, their
+        // positions in order. (A map to a Vec of positions allocated once per distinct n-gram,
+        // and nearly all occur once.)
+        let mut seen: Vec<([u32; 4], usize)> = Vec::with_capacity(words.len());
         for i in 0..=words.len() - n {
             let content = stop[i..i + n].iter().filter(|&&s| !s).count();
             let han_only_short = single[i..i + n].iter().all(|&s| s);
@@ -79,14 +95,16 @@ pub fn find(view: &TextView<'_>, out: &mut Vec<Hit>) {
             }
             let mut key = [u32::MAX; 4];
             key[..n].copy_from_slice(&word_ids[i..i + n]);
-            seen.entry(key).or_default().push(i);
+            seen.push((key, i));
         }
-        let mut grams: Vec<([u32; 4], Vec<usize>)> = seen
-            .into_iter()
-            .filter(|(_, at)| at.len() >= MIN_COUNT)
+        seen.sort_unstable();
+        let mut grams: Vec<Vec<usize>> = seen
+            .chunk_by(|a, b| a.0 == b.0)
+            .filter(|group| group.len() >= MIN_COUNT)
+            .map(|group| group.iter().map(|&(_, i)| i).collect())
             .collect();
-        grams.sort_by_key(|(_, at)| at[0]);
-        for (_, at) in grams {
+        grams.sort_by_key(|at| at[0]);
+        for at in grams {
             for &i in at.iter().skip(1) {
                 if taken[i..i + n].iter().any(|&t| t) {
                     continue;

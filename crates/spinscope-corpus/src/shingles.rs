@@ -117,12 +117,21 @@ pub fn signature(shingles: &[u64]) -> Option<[u32; PERMUTATIONS]> {
     if shingles.is_empty() {
         return None;
     }
-    let seeds = seeds();
     let mut min = [u64::MAX; PERMUTATIONS];
-    for &h in shingles {
-        for (m, seed) in min.iter_mut().zip(seeds) {
-            *m = (*m).min(mix(h ^ seed));
+    for (m, seed) in min.iter_mut().zip(seeds()) {
+        // Four independent minima per seed keep both multipliers busy; shingle-major order
+        // (the obvious loop) was vectorised into slow emulated 64-bit multiplies, 1.6x slower.
+        let mut lanes = [u64::MAX; 4];
+        let chunks = shingles.chunks_exact(4);
+        for &h in chunks.remainder() {
+            lanes[0] = lanes[0].min(mix(h ^ seed));
         }
+        for chunk in chunks {
+            for (lane, &h) in lanes.iter_mut().zip(chunk) {
+                *lane = (*lane).min(mix(h ^ seed));
+            }
+        }
+        *m = lanes.into_iter().fold(u64::MAX, u64::min);
     }
     Some(min.map(|m| (m >> 32) as u32))
 }
@@ -180,6 +189,29 @@ mod tests {
         let b = "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu";
         assert!(jaccard_estimate(a, b) < 0.1);
         assert!(signature(&shingles(&tokens("too short"))).is_none());
+    }
+
+    #[test]
+    fn signatures_are_the_minhash_definition() {
+        // Stored signatures must keep matching new ones: each entry is the least mixed hash.
+        let mut x = 7u64;
+        let all: Vec<u64> = (0..23)
+            .map(|_| {
+                x = mix(x + 1);
+                x
+            })
+            .collect();
+        for n in 1..all.len() {
+            let shingles = &all[..n];
+            let expected: Vec<u32> = seeds()
+                .iter()
+                .map(|&seed| {
+                    let least = shingles.iter().map(|&h| mix(h ^ seed)).min();
+                    (least.unwrap_or(u64::MAX) >> 32) as u32
+                })
+                .collect();
+            assert_eq!(signature(shingles).map(|s| s.to_vec()), Some(expected));
+        }
     }
 
     #[test]

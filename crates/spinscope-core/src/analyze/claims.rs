@@ -69,15 +69,17 @@ pub fn features(text: &str, keep: bool) -> Features {
         .collect();
     const WORD: Prefix = Prefix::new("w=");
     const BIGRAM: Prefix = Prefix::new("b=");
+    // Words, bigrams and a dozen cues: no regrowth.
+    f.index.reserve(2 * words.len() + 16);
+    f.value.reserve(2 * words.len() + 16);
     for w in &words {
         f.set_prefixed(&WORD, &[w]);
     }
     for pair in words.windows(2) {
         f.set_prefixed(&BIGRAM, &[pair[0], "|", pair[1]]);
     }
-    let original: Vec<&str> = text.split_whitespace().collect();
-    let capitalised = original
-        .iter()
+    let capitalised = text
+        .split_whitespace()
         .skip(1)
         .filter(|w| w.starts_with(|c: char| c.is_uppercase()))
         .count();

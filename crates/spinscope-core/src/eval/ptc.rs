@@ -460,7 +460,7 @@ pub mod training {
                 let predicted: BTreeMap<String, Vec<Span>> = test
                     .iter()
                     .map(|p| {
-                        let hits = techniques::merge(m.find(&p.view, &p.rules));
+                        let hits = techniques::merge(m.find(&p.view, &p.rules, 0.0));
                         (p.id.clone(), hits.iter().map(|h| p.chars(h.span)).collect())
                     })
                     .collect();

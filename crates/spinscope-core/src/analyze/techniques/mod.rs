@@ -42,7 +42,8 @@ impl Hit {
 pub fn find(view: &TextView<'_>, attributions: &[Attribution], for_scoring: bool) -> Vec<Hit> {
     let mut hits = rules(view, attributions);
     if let Some(models) = model::shipped() {
-        let learned = models.find(view, &hits);
+        let min_score = if for_scoring { 0.0 } else { DISPLAY_MIN_SCORE };
+        let learned = models.find(view, &hits, min_score);
         hits.extend(learned.into_iter().filter(|h| {
             for_scoring || (h.score >= DISPLAY_MIN_SCORE && has_content_word(view, h.span))
         }));

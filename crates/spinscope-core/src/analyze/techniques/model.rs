@@ -335,14 +335,14 @@ pub fn span_features(
         .count();
     f.set("len=", bucket(n, &[1, 2, 3, 5, 10, 20]));
     if let (Some(&a), Some(&b)) = (inside.first(), inside.last()) {
-        for (k, j) in [(1, a.checked_sub(1)), (2, a.checked_sub(2))] {
+        for (name, j) in [("L1=", a.checked_sub(1)), ("L2=", a.checked_sub(2))] {
             if let Some(j) = j {
-                f.set(&format!("L{k}="), &word_of(view, view.tokens[j].span));
+                f.set(name, &word_of(view, view.tokens[j].span));
             }
         }
-        for (k, j) in [(1, b + 1), (2, b + 2)] {
+        for (name, j) in [("R1=", b + 1), ("R2=", b + 2)] {
             if let Some(t) = view.tokens.get(j) {
-                f.set(&format!("R{k}="), &word_of(view, t.span));
+                f.set(name, &word_of(view, t.span));
             }
         }
     }
@@ -397,8 +397,14 @@ fn bucket(n: usize, edges: &[usize]) -> &'static str {
 }
 
 impl TechniqueModels {
-    /// Technique spans the tagger proposes in English sentences, labelled by the classifier.
-    pub fn find(&self, view: &TextView<'_>, rules: &[Hit]) -> Vec<Hit> {
+    /// Technique spans the tagger proposes in English sentences, labelled by the classifier;
+    /// only those that can reach `min_score` (0: all of them).
+    pub fn find(&self, view: &TextView<'_>, rules: &[Hit], min_score: f32) -> Vec<Hit> {
+        // A span scores sqrt(p * q) with q <= 1, so a run whose best token is below
+        // min_score² cannot reach min_score: the classifier (a tenth of the analysis) is
+        // spared (the margin absorbs rounding).
+        let least_p = min_score * min_score * 0.999;
+        let keep = |r: &(usize, usize, f32)| r.2 >= least_p;
         let ctx = Context::new(view, rules);
         let rules = &RuleIndex::new(rules);
         let mut out = Vec::new();
@@ -423,12 +429,12 @@ impl TechniqueModels {
                 } else if run.is_some() {
                     gap += 1;
                     if gap > MAX_GAP {
-                        out.extend(run.take().map(|r| self.label(view, r, rules)));
+                        out.extend(run.take().filter(keep).map(|r| self.label(view, r, rules)));
                         gap = 0;
                     }
                 }
             }
-            out.extend(run.take().map(|r| self.label(view, r, rules)));
+            out.extend(run.take().filter(keep).map(|r| self.label(view, r, rules)));
         }
         out
     }

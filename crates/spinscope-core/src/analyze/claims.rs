@@ -190,13 +190,11 @@ pub fn find(view: &TextView<'_>, out: &mut Vec<Finding>) {
         let (score, evidence) = match (s.lang, model) {
             (Lang::Zh, _) => chinese_score(text),
             (Lang::En, Some(m)) if s.tokens.len() <= 200 => {
-                // Scored without feature names first: most sentences are no claim, and naming
-                // every feature was a tenth of the analysis.
-                let p = m.probabilities(&features(text, false))[0];
+                let x = features(text, true);
+                let p = m.probabilities(&x)[0];
                 if p < THRESHOLD {
                     continue;
                 }
-                let x = features(text, true);
                 let why: Vec<String> = m
                     .explain(&x, 0, 3)
                     .into_iter()

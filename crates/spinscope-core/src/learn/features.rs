@@ -53,7 +53,34 @@ pub struct Features {
     pub bits: u32,
     pub index: Vec<u32>,
     pub value: Vec<f32>,
-    pub names: Option<Vec<String>>,
+    pub names: Option<Names>,
+}
+
+/// Feature names, kept for explanations: one string and the end of each name in it, so keeping
+/// names costs a copy of a few bytes per feature, not an allocation.
+#[derive(Debug, Clone, Default)]
+pub struct Names {
+    text: String,
+    ends: Vec<usize>,
+}
+
+impl Names {
+    /// Appends the name made of `parts`.
+    pub fn push(&mut self, parts: &[&str]) {
+        parts.iter().for_each(|p| self.text.push_str(p));
+        self.ends.push(self.text.len());
+    }
+
+    /// The names in the order the features were added.
+    pub fn iter(&self) -> impl Iterator<Item = &str> + '_ {
+        let starts = std::iter::once(0).chain(self.ends.iter().copied());
+        starts.zip(&self.ends).map(|(a, &b)| &self.text[a..b])
+    }
+
+    pub fn clear(&mut self) {
+        self.text.clear();
+        self.ends.clear();
+    }
 }
 
 impl Features {
@@ -63,7 +90,7 @@ impl Features {
             // About what one token or span gets: no regrowth in the hot loops.
             index: Vec::with_capacity(64),
             value: Vec::with_capacity(64),
-            names: keep_names.then(Vec::new),
+            names: keep_names.then(Names::default),
         }
     }
 
@@ -73,7 +100,7 @@ impl Features {
         self.index.push((hash(name) & mask) as u32);
         self.value.push(v);
         if let Some(names) = &mut self.names {
-            names.push(name.to_string());
+            names.push(&[name]);
         }
     }
 
@@ -87,7 +114,7 @@ impl Features {
         self.index.push(self.bucket(hash_parts(parts)));
         self.value.push(1.0);
         if let Some(names) = &mut self.names {
-            names.push(parts.concat());
+            names.push(parts);
         }
     }
 
@@ -98,7 +125,8 @@ impl Features {
             .push(self.bucket(continue_hash(prefix.state, parts)));
         self.value.push(1.0);
         if let Some(names) = &mut self.names {
-            names.push(format!("{}{}", prefix.name, parts.concat()));
+            names.text.push_str(prefix.name);
+            names.push(parts);
         }
     }
 
@@ -112,7 +140,7 @@ impl Features {
         self.index.push(bucket);
         self.value.push(value);
         if let Some(names) = &mut self.names {
-            names.push(name());
+            names.push(&[&name()]);
         }
     }
 
@@ -146,10 +174,14 @@ mod tests {
         let mut f = Features::new(10, true);
         f.set("w=", "farce");
         assert!(f.index[0] < 1024);
-        assert_eq!(f.names.as_deref(), Some(&["w=farce".to_string()][..]));
+        fn names(f: &Features) -> Option<Vec<&str>> {
+            f.names.as_ref().map(|n| n.iter().collect())
+        }
+        assert_eq!(names(&f), Some(vec!["w=farce"]));
         // A precomputed prefix names and hashes the same feature.
         f.set_prefixed(&Prefix::new("w="), &["far", "ce"]);
         assert_eq!(f.index[1], f.index[0]);
-        assert_eq!(f.names.as_deref().map(|n| n[1].as_str()), Some("w=farce"));
+        f.set("shape=", "Xx");
+        assert_eq!(names(&f), Some(vec!["w=farce", "w=farce", "shape=Xx"]));
     }
 }

@@ -95,15 +95,15 @@ impl Linear {
         let Some(names) = &x.names else {
             return Vec::new();
         };
-        let mut parts: Vec<(String, f32)> = names
+        let mut parts: Vec<(&str, f32)> = names
             .iter()
             .zip(x.index.iter().zip(&x.value))
-            .map(|(n, (&i, &v))| (n.clone(), self.weights[i as usize * self.classes + c] * v))
+            .map(|(n, (&i, &v))| (n, self.weights[i as usize * self.classes + c] * v))
             .filter(|(_, w)| *w > 0.0)
             .collect();
         parts.sort_by(|a, b| b.1.total_cmp(&a.1));
         parts.truncate(top);
-        parts
+        parts.into_iter().map(|(n, w)| (n.to_string(), w)).collect()
     }
 
     /// Trains on `(features, class)` pairs; one class means a binary model whose label is

@@ -479,11 +479,12 @@ impl TechniqueModels {
         rules: &RuleIndex<'_>,
     ) -> Hit {
         let span = view.tokens[a].span.cover(&view.tokens[b].span);
-        let (technique, q) = self.best_technique(&span_features(view, span, rules, false));
+        let x = span_features(view, span, rules, true);
+        let (technique, q) = self.best_technique(&x);
         let score = (p * q).sqrt();
-        // Naming the strongest features is costly; only spans a report shows need them.
+        // Formatting the strongest features is costly; only spans a report shows need them.
         let evidence = if score >= super::DISPLAY_MIN_SCORE {
-            self.classify(view, span, rules).2
+            self.explanation(&x, technique, q)
         } else {
             format!("linear model, p={q:.2}")
         };
@@ -527,23 +528,24 @@ impl TechniqueModels {
     ) -> (Technique, f32, String) {
         let x = span_features(view, span, rules, true);
         let (technique, prob) = self.best_technique(&x);
+        (technique, prob, self.explanation(&x, technique, prob))
+    }
+
+    /// The evidence of a classification: the probability and the strongest features.
+    fn explanation(&self, x: &Features, technique: Technique, prob: f32) -> String {
         let best = Technique::ALL
             .iter()
             .position(|&t| t == technique)
             .unwrap_or(0);
         let why: Vec<String> = self
             .tc
-            .explain(&x, best, 3)
+            .explain(x, best, 3)
             .into_iter()
             .map(|(name, w)| format!("{name} (+{w:.2})"))
             .collect();
-        (
-            technique,
-            prob,
-            format!(
-                "linear model, p={prob:.2}; strongest features: {}",
-                why.join(", ")
-            ),
+        format!(
+            "linear model, p={prob:.2}; strongest features: {}",
+            why.join(", ")
         )
     }
 

@@ -120,7 +120,7 @@ pub fn signature(shingles: &[u64]) -> Option<[u32; PERMUTATIONS]> {
     let mut min = [u64::MAX; PERMUTATIONS];
     for (m, seed) in min.iter_mut().zip(seeds()) {
         // Four independent minima per seed keep both multipliers busy; shingle-major order
-        // (the obvious loop) was vectorised into slow emulated 64-bit multiplies, 1.6x slower.
+        // (the obvious loop) was vectorised into slow emulated 64-bit multiplies, 1.3-1.6x slower.
         let mut lanes = [u64::MAX; 4];
         let chunks = shingles.chunks_exact(4);
         for &h in chunks.remainder() {

@@ -219,6 +219,19 @@ impl<'t> TextView<'t> {
     }
 }
 
+/// `word` lower-cased, borrowed when it already is (most words of English text: the analysers
+/// ask this of every token, several times).
+pub fn lowercase(word: &str) -> Cow<'_, str> {
+    if word
+        .bytes()
+        .all(|b| b.is_ascii() && !b.is_ascii_uppercase())
+    {
+        Cow::Borrowed(word)
+    } else {
+        Cow::Owned(word.to_lowercase())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

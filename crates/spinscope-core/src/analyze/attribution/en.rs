@@ -12,7 +12,7 @@ use super::{Attribution, Outlet};
 use crate::analyze::lexicon::{self, Sections};
 use crate::doc::Span;
 use crate::report::SourceType;
-use crate::text::{TextView, Token, TokenKind};
+use crate::text::{lowercase, TextView, Token, TokenKind};
 
 const VERBS: &str = include_str!("../../../data/en/reporting_verbs.txt");
 const SOURCES: &str = include_str!("../../../data/en/sources.txt");
@@ -94,17 +94,11 @@ impl Ctx<'_, '_> {
             .map_or("", |t| t.span.slice(self.view.text))
     }
 
-    /// The word lower-cased, ’ as '; borrowed when it already is (most words: this is asked
-    /// of every token several times).
+    /// The word lower-cased, ’ as '.
     fn lower(&self, k: usize) -> Cow<'_, str> {
-        let word = self.word(k);
-        if word
-            .bytes()
-            .all(|b| b.is_ascii() && !b.is_ascii_uppercase())
-        {
-            Cow::Borrowed(word)
-        } else {
-            Cow::Owned(word.to_lowercase().replace('’', "'"))
+        match lowercase(self.word(k)) {
+            Cow::Owned(word) if word.contains('’') => Cow::Owned(word.replace('’', "'")),
+            word => word,
         }
     }
 

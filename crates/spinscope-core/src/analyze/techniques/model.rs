@@ -11,7 +11,7 @@ use crate::learn::features::{hash_parts, Prefix};
 use crate::learn::linear::sigmoid;
 use crate::learn::{Features, Linear, TrainConfig};
 use crate::report::Technique;
-use crate::text::{TextView, TokenKind};
+use crate::text::{lowercase, TextView, TokenKind};
 
 const TC_BITS: u32 = 16;
 const SI_BITS: u32 = 18;
@@ -53,11 +53,11 @@ pub fn shipped() -> Option<&'static TechniqueModels> {
 }
 
 fn word_of(view: &TextView<'_>, span: Span) -> String {
-    let word = span.slice(view.text).to_lowercase();
+    let word = lowercase(span.slice(view.text));
     if word.contains('’') {
         word.replace('’', "'")
     } else {
-        word
+        word.into_owned()
     }
 }
 
@@ -76,6 +76,9 @@ fn shape(w: &str) -> &'static str {
         _ => "p",
     }
 }
+
+/// Most words of the sentence bag a token sees.
+const BAG: usize = 40;
 
 /// What the tagger needs per token, computed once per document in linear time (a 50 MB line is
 /// one sentence; nothing here may look at the whole sentence per token).
@@ -157,12 +160,7 @@ impl Context {
             bags,
         }
     }
-}
 
-/// Most words of the sentence bag a token sees.
-const BAG: usize = 40;
-
-impl Context {
     /// The bag entries token `i` sees (the first [`BAG`] of its sentence's, itself excepted:
     /// the slice may hold `i`, to be skipped) and the weight each gets.
     fn others(&self, sentence: usize, i: usize) -> (&[(usize, u32)], f32) {

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use super::Hit;
 use crate::report::Technique;
-use crate::text::{TextView, TokenKind};
+use crate::text::{lowercase, TextView, TokenKind};
 
 /// How often an expression must appear before its later uses count as repetition.
 const MIN_COUNT: usize = 3;
@@ -41,18 +41,6 @@ pub fn is_stopword(word: &str) -> bool {
                 | "also"
                 | "according"
         )
-}
-
-/// The word lower-cased, borrowed when it already is (most words: no allocation).
-fn lowercase(word: &str) -> Cow<'_, str> {
-    if word
-        .bytes()
-        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-    {
-        Cow::Borrowed(word)
-    } else {
-        Cow::Owned(word.to_lowercase())
-    }
 }
 
 pub fn find(view: &TextView<'_>, out: &mut Vec<Hit>) {

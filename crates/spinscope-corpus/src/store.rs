@@ -308,8 +308,8 @@ impl Store {
 /// Kept as plain TEXT in the unlikely case compression fails; [`StoredJson`] reads both.
 fn pack(json: &str) -> Value {
     thread_local! {
-        // One compression context per thread: a fresh one per document zeroed a megabyte of
-        // tables each time, a twentieth of ingest's time.
+        // One compression context per thread: a fresh one per document allocated and zeroed
+        // its tables every time.
         static COMPRESSOR: RefCell<Option<zstd::bulk::Compressor<'static>>> =
             RefCell::new(zstd::bulk::Compressor::new(3).ok());
     }

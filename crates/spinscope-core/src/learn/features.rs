@@ -16,10 +16,18 @@ pub fn hash_parts(parts: &[&str]) -> u64 {
 
 fn continue_hash(mut h: u64, parts: &[&str]) -> u64 {
     for part in parts {
-        for b in part.bytes() {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(FNV_PRIME);
-        }
+        h = fnv(h, part.as_bytes());
+    }
+    h
+}
+
+/// FNV-1a from state `h` over `bytes`; `const` so that [`Prefix`]es hash at compile time.
+const fn fnv(mut h: u64, bytes: &[u8]) -> u64 {
+    let mut i = 0;
+    while i < bytes.len() {
+        h ^= bytes[i] as u64;
+        h = h.wrapping_mul(FNV_PRIME);
+        i += 1;
     }
     h
 }
@@ -34,15 +42,10 @@ pub struct Prefix {
 
 impl Prefix {
     pub const fn new(name: &'static str) -> Prefix {
-        let bytes = name.as_bytes();
-        let mut h = FNV_OFFSET;
-        let mut i = 0;
-        while i < bytes.len() {
-            h ^= bytes[i] as u64;
-            h = h.wrapping_mul(FNV_PRIME);
-            i += 1;
+        Prefix {
+            name,
+            state: fnv(FNV_OFFSET, name.as_bytes()),
         }
-        Prefix { name, state: h }
     }
 }
 

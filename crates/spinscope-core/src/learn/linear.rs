@@ -98,7 +98,7 @@ impl Linear {
         let mut parts: Vec<(&str, f32)> = names
             .iter()
             .zip(x.index.iter().zip(&x.value))
-            .map(|(n, (&i, &v))| (n, self.weights[i as usize * self.classes + c] * v))
+            .map(|(n, (&i, &v))| (n, self.weight(i, c) * v))
             .filter(|(_, w)| *w > 0.0)
             .collect();
         parts.sort_by(|a, b| b.1.total_cmp(&a.1));

@@ -38,6 +38,14 @@ pub struct ModelArgs {
     seed: u64,
     #[arg(long, default_value_t = 5)]
     folds: usize,
+    /// Fine-tuning, step 1: write the training data as the encoder's windows (token ids and
+    /// labels) and the base weights they need into DIR, for scripts/finetune.py (on a GPU).
+    #[arg(long, value_name = "DIR", conflicts_with = "import")]
+    export: Option<PathBuf>,
+    /// Fine-tuning, step 3: score the out-of-fold predictions scripts/finetune.py wrote into DIR
+    /// and write the adapted encoder's file, its scores and check values into --out.
+    #[arg(long, value_name = "DIR")]
+    import: Option<PathBuf>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -140,6 +148,32 @@ fn train_model(args: ModelArgs) -> anyhow::Result<bool> {
         seed: args.seed,
         folds: args.folds,
     };
+    if args.export.is_some() || args.import.is_some() {
+        use spinscope_model::finetune;
+        let data = finetune::Data::load(&model, &cfg.data, &mut log)
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        if let Some(dir) = args.export {
+            let base = spinscope_model::base::Base::load(&path)?;
+            finetune::export(&base, &data, &dir, cfg.folds).map_err(|e| anyhow::anyhow!("{e}"))?;
+            log.line(&format!(
+                "wrote the fine-tuning data into {}",
+                dir.display()
+            ));
+            return Ok(true);
+        }
+        if let Some(dir) = args.import {
+            let scores = finetune::import(
+                &spinscope_model::base::Base::load(&path)?,
+                &data,
+                &dir,
+                &cfg.out,
+                &mut log,
+            )
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("{}", serde_json::to_string_pretty(&scores)?);
+            return Ok(true);
+        }
+    }
     let scores = train::run(&model, &cfg, &mut log).map_err(|e| anyhow::anyhow!("{e}"))?;
     println!("{}", serde_json::to_string_pretty(&scores)?);
     Ok(true)

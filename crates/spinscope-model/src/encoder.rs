@@ -35,8 +35,22 @@ pub struct Encoder {
     device: Device,
 }
 
+/// Low-rank updates of the encoder's matrices (`lora.l{layer}.{q,k,v,ao,fi,fo}.{a,b}`, the
+/// scale folded into `b`), as `scripts/finetune.py` trains them.
+pub type Adapter = std::collections::HashMap<String, Tensor>;
+
 impl Encoder {
     pub fn new(base: &Base, device: &Device) -> candle_core::Result<Encoder> {
+        Encoder::adapted(base, None, device)
+    }
+
+    /// The base with `adapter`'s updates merged into its matrices (W + B A), so an adapted
+    /// encoder runs as fast as the base.
+    pub fn adapted(
+        base: &Base,
+        adapter: Option<&Adapter>,
+        device: &Device,
+    ) -> candle_core::Result<Encoder> {
         let c = base.config;
         let h = c.hidden;
         let tensor = |name: &str, shape: &[usize]| -> candle_core::Result<Tensor> {
@@ -45,10 +59,19 @@ impl Encoder {
             Tensor::from_slice(&values[..size], shape, device)
         };
         let linear = |name: &str, out: usize, inp: usize| -> candle_core::Result<Linear> {
-            Ok(Linear::new(
-                tensor(&format!("{name}.w"), &[out, inp])?,
-                Some(tensor(&format!("{name}.b"), &[out])?),
-            ))
+            let mut w = tensor(&format!("{name}.w"), &[out, inp])?;
+            if let Some(adapter) = adapter {
+                let part = |p: &str| adapter.get(&format!("lora.{name}.{p}"));
+                match (part("a"), part("b")) {
+                    (Some(a), Some(b)) => {
+                        let update = b.to_dtype(DType::F32)?.matmul(&a.to_dtype(DType::F32)?)?;
+                        w = (w + update.to_device(device)?)?;
+                    }
+                    (None, None) => {}
+                    _ => candle_core::bail!("adapter for {name}: one of a and b missing"),
+                }
+            }
+            Ok(Linear::new(w, Some(tensor(&format!("{name}.b"), &[out])?)))
         };
         let norm = |name: &str| -> candle_core::Result<LayerNorm> {
             Ok(LayerNorm::new(

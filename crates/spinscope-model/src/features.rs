@@ -59,18 +59,44 @@ impl Encoded {
         let last = self.spans.partition_point(|s| s.0 < end);
         first..last.max(first)
     }
+
+    /// The tokens of the sentences that `tokens` touch (`tokens` itself when none do).
+    pub fn context(&self, tokens: std::ops::Range<usize>) -> std::ops::Range<usize> {
+        let first = self
+            .sentences
+            .iter()
+            .position(|s| s.tokens.end > tokens.start);
+        let last = self
+            .sentences
+            .iter()
+            .rposition(|s| s.tokens.start < tokens.end.max(tokens.start + 1));
+        match (first, last) {
+            (Some(f), Some(l)) if f <= l => {
+                self.sentences[f].tokens.start..self.sentences[l].tokens.end
+            }
+            _ => tokens,
+        }
+    }
 }
 
-/// Encodes the sentences (`(start, end)` bytes of `text`, in order) of one document.
-pub fn encode(
-    encoder: &Encoder,
+/// One window of the encoder: a sentence's tokens (or a piece of a long sentence), offsets
+/// absolute in the document.
+#[derive(Debug, Clone)]
+pub struct Window {
+    /// Index into the document's sentences.
+    pub sentence: usize,
+    pub tokens: Vec<crate::tokenizer::Token>,
+}
+
+/// The windows of a document's sentences, in order: what [`encode`] runs and what fine-tuning
+/// exports, so token positions agree between the two.
+pub fn windows(
     tokenizer: &Tokenizer,
     text: &str,
     sentences: &[(usize, usize)],
-) -> candle_core::Result<Encoded> {
-    // Windows of content tokens, with offsets made absolute.
-    let mut windows: Vec<Vec<crate::tokenizer::Token>> = Vec::new();
-    let mut owner = Vec::new();
+    max_tokens: usize,
+) -> Vec<Window> {
+    let mut out = Vec::new();
     for (i, &(start, end)) in sentences.iter().enumerate() {
         let Some(sentence) = text.get(start..end) else {
             continue;
@@ -84,13 +110,56 @@ pub fn encode(
                 t
             })
             .collect();
-        for chunk in tokens.chunks(encoder.max_window() - 2) {
-            windows.push(chunk.to_vec());
-            owner.push(i);
+        for chunk in tokens.chunks(max_tokens.max(1)) {
+            out.push(Window {
+                sentence: i,
+                tokens: chunk.to_vec(),
+            });
         }
     }
+    out
+}
+
+/// A window's ids as the encoder reads them: `<s>`, the pieces, `</s>`.
+pub fn window_ids(tokenizer: &Tokenizer, window: &Window) -> Vec<u32> {
+    let mut ids = Vec::with_capacity(window.tokens.len() + 2);
+    ids.push(tokenizer.bos);
+    ids.extend(window.tokens.iter().map(|t| t.id));
+    ids.push(tokenizer.eos);
+    ids
+}
+
+/// The token spans and sentences of `windows` laid end to end, without states: the layout
+/// [`encode`] fills.
+pub fn layout(windows: &[Window], sentences: &[(usize, usize)]) -> Encoded {
+    let mut out = Encoded::default();
+    for w in windows {
+        let first = out.spans.len();
+        let n = w.tokens.len();
+        out.spans.extend(w.tokens.iter().map(|t| (t.start, t.end)));
+        let (start, end) = sentences[w.sentence];
+        match out.sentences.last_mut() {
+            Some(last) if last.start == start && last.end == end => last.tokens.end = first + n,
+            _ => out.sentences.push(SentenceStates {
+                start,
+                end,
+                tokens: first..first + n,
+            }),
+        }
+    }
+    out
+}
+
+/// Encodes the sentences (`(start, end)` bytes of `text`, in order) of one document.
+pub fn encode(
+    encoder: &Encoder,
+    tokenizer: &Tokenizer,
+    text: &str,
+    sentences: &[(usize, usize)],
+) -> candle_core::Result<Encoded> {
+    let windows = windows(tokenizer, text, sentences, encoder.max_window() - 2);
     let mut order: Vec<usize> = (0..windows.len()).collect();
-    order.sort_by_key(|&w| windows[w].len());
+    order.sort_by_key(|&w| windows[w].tokens.len());
     // Batches go to one thread per core: candle's matrix products on these small shapes use
     // little more than one core on their own.
     let batches: Vec<&[usize]> = order.chunks(BATCH).collect();
@@ -102,13 +171,7 @@ pub fn encode(
         for group in mine {
             let ids: Vec<Vec<u32>> = group
                 .iter()
-                .map(|&w| {
-                    let mut ids = Vec::with_capacity(windows[w].len() + 2);
-                    ids.push(tokenizer.bos);
-                    ids.extend(windows[w].iter().map(|t| t.id));
-                    ids.push(tokenizer.eos);
-                    ids
-                })
+                .map(|&w| window_ids(tokenizer, &windows[w]))
                 .collect();
             out.extend(group.iter().copied().zip(encoder.forward(&ids)?));
         }
@@ -138,29 +201,14 @@ pub fn encode(
         }
     }
 
-    let h = encoder.config.hidden;
-    let mut out = Encoded {
-        hidden_size: h,
-        ..Encoded::default()
-    };
+    let mut out = layout(&windows, sentences);
+    out.hidden_size = encoder.config.hidden;
     for (w, states) in hidden.into_iter().enumerate() {
-        let Some(states) = states else { continue };
-        let n = windows[w].len();
+        let states = states.ok_or_else(|| candle_core::Error::Msg("window not encoded".into()))?;
         // Drop <s> and </s>: heads read content tokens.
-        let values = states.narrow(0, 1, n)?.flatten_all()?.to_vec1::<f32>()?;
-        let first = out.spans.len();
-        out.spans
-            .extend(windows[w].iter().map(|t| (t.start, t.end)));
-        out.states.extend(values);
-        let (start, end) = sentences[owner[w]];
-        match out.sentences.last_mut() {
-            Some(last) if last.start == start && last.end == end => last.tokens.end = first + n,
-            _ => out.sentences.push(SentenceStates {
-                start,
-                end,
-                tokens: first..first + n,
-            }),
-        }
+        let n = windows[w].tokens.len();
+        out.states
+            .extend(states.narrow(0, 1, n)?.flatten_all()?.to_vec1::<f32>()?);
     }
     Ok(out)
 }

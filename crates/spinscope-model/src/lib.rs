@@ -8,6 +8,7 @@
 pub mod base;
 pub mod encoder;
 pub mod features;
+pub mod finetune;
 pub mod heads;
 pub mod tier;
 pub mod tokenizer;
@@ -32,9 +33,14 @@ impl Model {
     }
 
     pub fn from_base(base: &base::Base) -> Result<Model, Error> {
+        Model::adapted(base, None)
+    }
+
+    /// The base with a fine-tuned adapter merged in.
+    pub fn adapted(base: &base::Base, adapter: Option<&encoder::Adapter>) -> Result<Model, Error> {
         Ok(Model {
             tokenizer: tokenizer::Tokenizer::new(&base.vocabulary),
-            encoder: encoder::Encoder::new(base, &candle_core::Device::Cpu)?,
+            encoder: encoder::Encoder::adapted(base, adapter, &candle_core::Device::Cpu)?,
         })
     }
 }

@@ -28,6 +28,10 @@ pub struct Heads {
     pub technique: Mlp,
     /// Sentence mean → check-worthy or not.
     pub claim: Mlp,
+    /// Token → BIO of attribution source, cue, content (fine-tuned models only).
+    pub attribution: Option<Mlp>,
+    /// The fine-tuned encoder's low-rank updates; `None`: the base as it is.
+    pub adapter: Option<crate::encoder::Adapter>,
     pub span_threshold: f32,
     pub claim_threshold: f32,
 }
@@ -38,6 +42,12 @@ impl Heads {
         self.span.tensors("span", &mut tensors);
         self.technique.tensors("technique", &mut tensors);
         self.claim.tensors("claim", &mut tensors);
+        if let Some(head) = &self.attribution {
+            head.tensors("attribution", &mut tensors);
+        }
+        for (name, t) in self.adapter.iter().flatten() {
+            tensors.insert(name.clone(), t.clone());
+        }
         let device = Device::Cpu;
         tensors.insert(
             "span.threshold".into(),
@@ -66,6 +76,18 @@ impl Heads {
             span: Mlp::from_tensors("span", &tensors)?,
             technique: Mlp::from_tensors("technique", &tensors)?,
             claim: Mlp::from_tensors("claim", &tensors)?,
+            attribution: tensors
+                .contains_key("attribution.w1")
+                .then(|| Mlp::from_tensors("attribution", &tensors))
+                .transpose()?,
+            adapter: {
+                let lora: crate::encoder::Adapter = tensors
+                    .iter()
+                    .filter(|(name, _)| name.starts_with("lora."))
+                    .map(|(name, t)| (name.clone(), t.clone()))
+                    .collect();
+                (!lora.is_empty()).then_some(lora)
+            },
             span_threshold: threshold("span.threshold")?,
             claim_threshold: threshold("claim.threshold")?,
         })
@@ -129,16 +151,7 @@ impl Heads {
 pub fn span_features(e: &Encoded, start: usize, end: usize) -> Vec<f32> {
     let tokens = e.tokens_in(start, end);
     let mut x = e.mean(tokens.clone());
-    let first = e.sentences.iter().position(|s| s.tokens.end > tokens.start);
-    let last = e
-        .sentences
-        .iter()
-        .rposition(|s| s.tokens.start < tokens.end.max(tokens.start + 1));
-    let context = match (first, last) {
-        (Some(f), Some(l)) if f <= l => e.sentences[f].tokens.start..e.sentences[l].tokens.end,
-        _ => tokens,
-    };
-    x.extend(e.mean(context));
+    x.extend(e.mean(e.context(tokens)));
     x
 }
 
@@ -207,11 +220,9 @@ impl FullTier {
         if !path.exists() {
             return Err(Error::Missing(path.display().to_string()));
         }
-        let model = Model::load(&path)?;
-        Ok(FullTier::new(
-            model,
-            Heads::from_bytes(crate::SHIPPED_HEADS)?,
-        ))
+        let heads = Heads::from_bytes(crate::SHIPPED_HEADS)?;
+        let model = Model::adapted(&crate::base::Base::load(&path)?, heads.adapter.as_ref())?;
+        Ok(FullTier::new(model, heads))
     }
 
     /// Adds the model's technique and claim findings (byte offsets) to the rules' `findings`.

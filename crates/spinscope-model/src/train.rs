@@ -83,7 +83,11 @@ pub fn run(model: &Model, cfg: &Config, log: &mut Log) -> AnyResult<Scores> {
     let mut scores = Scores::default();
     let started = Instant::now();
 
-    let articles = ptc::load(&cfg.data.join("ptc"))?;
+    let mut articles = ptc::load(&cfg.data.join("ptc"))?;
+    // Bytes from here on, as the encoder's token offsets.
+    for a in &mut articles {
+        a.spans = a.byte_spans();
+    }
     log.line(&format!("PTC: {} articles", articles.len()));
     let encoded = encode_ptc(model, &articles, &cfg.cache, log)?;
     let (train_rows, skipped) = checkworthy::load(
@@ -141,26 +145,9 @@ pub fn run(model: &Model, cfg: &Config, log: &mut Log) -> AnyResult<Scores> {
     // article's labels pick the threshold it is scored with.
     let grid = [0.2f32, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6];
     let si_at = |indices: &[usize], threshold: f32| {
-        let mut predicted = BTreeMap::new();
-        let mut gold = BTreeMap::new();
-        for &i in indices {
-            let a = &articles[i];
-            let chars = OffsetMap::new(&a.text);
-            let to_chars = |s: usize, e: usize| Span::new(chars.char_index(s), chars.char_index(e));
-            let spans = tier::spans_from(&encoded[i], &out_of_fold[i], threshold);
-            predicted.insert(
-                a.id.clone(),
-                spans.iter().map(|&(s, e)| to_chars(s, e)).collect(),
-            );
-            gold.insert(
-                a.id.clone(),
-                a.spans
-                    .iter()
-                    .map(|(_, s)| to_chars(s.start, s.end))
-                    .collect(),
-            );
-        }
-        ptc::score_si(&predicted, &gold)
+        si_score(&articles, indices, threshold, |i| {
+            (&encoded[i], out_of_fold[i].as_slice())
+        })
     };
     let mut si_sum = (0.0, 0.0, 0.0);
     for fold in 0..folds {
@@ -241,6 +228,37 @@ pub fn run(model: &Model, cfg: &Config, log: &mut Log) -> AnyResult<Scores> {
     std::fs::write(&path, serde_json::to_string_pretty(&scores)? + "\n")?;
     log.line(&format!("wrote {}", path.display()));
     Ok(scores)
+}
+
+/// SemEval SI score of the articles `indices` (gold spans in bytes): the runs of tokens at or
+/// above `threshold` in each article's token probabilities, from `tokens(i)`.
+pub(crate) fn si_score<'a>(
+    articles: &[ptc::Article],
+    indices: &[usize],
+    threshold: f32,
+    tokens: impl Fn(usize) -> (&'a Encoded, &'a [f32]),
+) -> Prf {
+    let mut predicted = BTreeMap::new();
+    let mut gold = BTreeMap::new();
+    for &i in indices {
+        let a = &articles[i];
+        let (layout, p) = tokens(i);
+        let chars = OffsetMap::new(&a.text);
+        let to_chars = |s: usize, e: usize| Span::new(chars.char_index(s), chars.char_index(e));
+        let spans = tier::spans_from(layout, p, threshold);
+        predicted.insert(
+            a.id.clone(),
+            spans.iter().map(|&(s, e)| to_chars(s, e)).collect(),
+        );
+        gold.insert(
+            a.id.clone(),
+            a.spans
+                .iter()
+                .map(|(_, s)| to_chars(s.start, s.end))
+                .collect(),
+        );
+    }
+    ptc::score_si(&predicted, &gold)
 }
 
 /// What the shipped heads say on a fixed text, recorded at training time so a test can tell
@@ -330,6 +348,8 @@ fn train_technique_heads(
         span,
         technique,
         claim,
+        attribution: None,
+        adapter: None,
         span_threshold: 0.5,
         claim_threshold: 0.5,
     })

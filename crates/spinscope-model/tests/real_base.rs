@@ -65,9 +65,14 @@ fn the_shipped_heads_say_what_they_said_when_trained() {
     use spinscope_model::train::Check;
     let recorded: Check = serde_json::from_str(include_str!("../../../models/encoder-check.json"))
         .expect("models/encoder-check.json");
-    let model = spinscope_model::Model::from_base(&base()).expect("model");
     let heads = spinscope_model::tier::Heads::from_bytes(spinscope_model::SHIPPED_HEADS)
         .expect("shipped heads");
+    assert!(heads.adapter.is_some(), "the shipped model is fine-tuned");
+    assert!(
+        heads.attribution.is_some(),
+        "the shipped model tags attribution"
+    );
+    let model = spinscope_model::Model::adapted(&base(), heads.adapter.as_ref()).expect("model");
     let now = Check::compute(&model, &heads).expect("check");
     assert_eq!(now.text, recorded.text);
     assert_eq!(now.label, recorded.label);

@@ -172,6 +172,8 @@ fn random_heads(h: usize, threshold: f32) -> Heads {
         span: Mlp::new(h, 16, 2, 1, &device).expect("span"),
         technique: Mlp::new(2 * h, 16, 14, 2, &device).expect("technique"),
         claim: Mlp::new(h, 16, 2, 3, &device).expect("claim"),
+        attribution: Some(Mlp::new(h, 16, 7, 4, &device).expect("attribution")),
+        adapter: None,
         span_threshold: threshold,
         claim_threshold: threshold,
     }

@@ -2,7 +2,7 @@
 //! cue, content) by exact match and by overlap, as the PolNeAR and CofeNet papers report.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
@@ -29,9 +29,9 @@ pub struct Scores {
     pub content: Counts,
 }
 
-/// Scores the rule tier on `dir` (holding `text/` and `attributions/`), one annotator per
-/// article: the first `.ann` file by name.
-pub fn evaluate(dir: &Path, subset: Subset) -> Result<Scores> {
+/// The annotated articles of `dir` (holding `text/` and `attributions/`) in file-name order:
+/// (text path, annotation path), one annotator per article, the first `.ann` file by name.
+pub fn annotated(dir: &Path) -> Result<Vec<(PathBuf, PathBuf)>> {
     let text_dir = dir.join("text");
     let ann_dir = dir.join("attributions");
     let list = |d: &Path| -> Result<Vec<String>> {
@@ -51,25 +51,34 @@ pub fn evaluate(dir: &Path, subset: Subset) -> Result<Scores> {
             }
         }
     }
-    let texts: Vec<String> = list(&text_dir)?
+    Ok(list(&text_dir)?
         .into_iter()
-        .filter(|n| n.ends_with(".txt") && annotations.contains_key(n.trim_end_matches(".txt")))
-        .collect();
+        .filter_map(|n| {
+            let ann = annotations.get(n.strip_suffix(".txt")?)?;
+            Some((text_dir.join(&n), ann_dir.join(ann)))
+        })
+        .collect())
+}
+
+/// Scores the rule tier on `dir` (holding `text/` and `attributions/`), one annotator per
+/// article: the first `.ann` file by name.
+pub fn evaluate(dir: &Path, subset: Subset) -> Result<Scores> {
+    let texts = annotated(dir)?;
     let half = texts.len() / 2;
-    let chosen: &[String] = match subset {
-        Subset::All => &texts,
+    let chosen = match subset {
+        Subset::All => &texts[..],
         Subset::FirstHalf => &texts[..half],
         Subset::SecondHalf => &texts[half..],
     };
     let mut scores = Scores::default();
-    for name in chosen {
-        let stem = name.trim_end_matches(".txt");
-        let text_path = text_dir.join(name);
-        let text = std::fs::read_to_string(&text_path)
+    for (text_path, ann_path) in chosen {
+        let stem = text_path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let text = std::fs::read_to_string(text_path)
             .map_err(|e| Error::io(&text_path.display().to_string(), e))?;
-        let ann_name = &annotations[stem];
-        let ann_path = ann_dir.join(ann_name);
-        let ann = std::fs::read_to_string(&ann_path)
+        let ann = std::fs::read_to_string(ann_path)
             .map_err(|e| Error::io(&ann_path.display().to_string(), e))?;
         let gold = brat::parse(&ann_path.display().to_string(), &ann)?;
         let gold_of = |role: &str| -> Vec<Span> {
@@ -78,7 +87,7 @@ pub fn evaluate(dir: &Path, subset: Subset) -> Result<Scores> {
                 .map(|t| t.span)
                 .collect()
         };
-        let predicted = predict(stem, &text);
+        let predicted = predict(&stem, &text);
         scores.source.add(&predicted.0, &gold_of("Source"));
         scores.cue.add(&predicted.1, &gold_of("Cue"));
         scores.content.add(&predicted.2, &gold_of("Content"));

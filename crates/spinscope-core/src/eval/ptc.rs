@@ -22,7 +22,20 @@ pub struct Article {
     /// The numeric id used in label files ("111111111").
     pub id: String,
     pub text: String,
+    /// Code points of `text`, as the label files count them.
     pub spans: Vec<(Technique, Span)>,
+}
+
+impl Article {
+    /// The gold spans in bytes of `text`, as spinscope's analysers count.
+    pub fn byte_spans(&self) -> Vec<(Technique, Span)> {
+        let bytes = crate::doc::byte_offsets(&self.text);
+        let to_byte = |c: usize| bytes.get(c).copied().unwrap_or(self.text.len());
+        self.spans
+            .iter()
+            .map(|(t, s)| (*t, Span::new(to_byte(s.start), to_byte(s.end))))
+            .collect()
+    }
 }
 
 /// Reads a PTC folder: `*-articles/articleNNN.txt` and labels from `*-labels-task-flc-tc/`
@@ -343,13 +356,7 @@ pub mod training {
         let view = TextView::new(&a.text);
         let found = attribution::find(&doc, &view);
         let rules = techniques::rules(&view, &found);
-        let bytes = crate::doc::byte_offsets(&a.text);
-        let to_byte = |c: usize| bytes.get(c).copied().unwrap_or(a.text.len());
-        let gold = a
-            .spans
-            .iter()
-            .map(|(t, s)| (*t, Span::new(to_byte(s.start), to_byte(s.end))))
-            .collect();
+        let gold = a.byte_spans();
         Prepared {
             id: a.id.clone(),
             view,

@@ -1,0 +1,779 @@
+//! Fine-tuning the encoder (LoRA adapters on every matrix, and the heads), which two CPU cores
+//! cannot do in useful time (about 15 minutes per PTC epoch per fold), so it runs where a GPU is:
+//!
+//! 1. [`export`] (here) cuts the training data into the exact windows the `full` tier runs, as
+//!    token ids with their labels, and writes the base weights those tokens need (4-bit, as
+//!    shipped; the vocabulary pruned to the pieces the data uses, which makes it small enough to
+//!    travel);
+//! 2. `scripts/finetune.py` (PyTorch) trains five folds by article and the final model, and writes
+//!    out-of-fold predictions and the adapters;
+//! 3. [`import`] (here) scores those predictions with the same scorers as the rest of spinscope,
+//!    picks thresholds and the epoch on held-out folds only, and writes the shipped file.
+//!
+//! Folds: PTC article i, PolNeAR article i and CheckThat! row i are in fold i mod 5.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+use candle_core::{DType, Device, Tensor};
+use serde::{Deserialize, Serialize};
+use spinscope_core::doc::{byte_offsets, OffsetMap};
+use spinscope_core::eval::spans::Counts;
+use spinscope_core::eval::{attribution_relations, brat, checkworthy, ptc};
+use spinscope_core::{Span, Technique, TextView};
+
+use crate::base::{Base, Weights};
+use crate::encoder::MAX_WINDOW;
+use crate::features::{self, Encoded};
+use crate::train::Log;
+use crate::Model;
+
+type AnyResult<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
+
+/// The data file [`export`] writes and `scripts/finetune.py` reads.
+pub const DATA_FILE: &str = "data.safetensors";
+/// The pruned base weights.
+pub const BASE_FILE: &str = "base.safetensors";
+/// Sizes of the encoder, for the script.
+pub const CONFIG_FILE: &str = "config.json";
+
+/// Attribution roles as the token tagger sees them (BIO): 0 outside, then B and I of each.
+pub const ROLES: [&str; 3] = ["Source", "Cue", "Content"];
+
+/// A document cut into the encoder's windows.
+#[derive(Debug, Clone)]
+pub struct Doc {
+    pub id: String,
+    pub text: String,
+    pub sentences: Vec<(usize, usize)>,
+    /// Token layout (no states).
+    pub layout: Encoded,
+    /// Ids of each window, `<s>` and `</s>` included.
+    pub windows: Vec<Vec<u32>>,
+}
+
+impl Doc {
+    fn new(model: &Model, id: &str, text: &str, sentences: Vec<(usize, usize)>) -> Doc {
+        let windows = features::windows(&model.tokenizer, text, &sentences, MAX_WINDOW - 2);
+        Doc {
+            id: id.to_string(),
+            text: text.to_string(),
+            layout: features::layout(&windows, &sentences),
+            windows: windows
+                .iter()
+                .map(|w| features::window_ids(&model.tokenizer, w))
+                .collect(),
+            sentences,
+        }
+    }
+
+    /// A document cut into sentences as `analyze` cuts it.
+    pub fn from_text(model: &Model, id: &str, text: &str) -> Doc {
+        let view = TextView::new(text);
+        let sentences = view
+            .sentences
+            .iter()
+            .map(|s| (s.span.start, s.span.end))
+            .collect();
+        Doc::new(model, id, text, sentences)
+    }
+
+    /// One sentence, one document (CheckThat! rows).
+    fn sentence(model: &Model, id: &str, text: &str) -> Doc {
+        Doc::new(model, id, text, vec![(0, text.len())])
+    }
+}
+
+/// One PolNeAR article: its text and the gold spans of each role, in bytes.
+#[derive(Debug, Clone)]
+pub struct Attributed {
+    pub id: String,
+    pub text: String,
+    pub roles: [Vec<Span>; 3],
+}
+
+/// PolNeAR's `train/` folder: every article with an annotation, the first annotator's by file
+/// name (as `spinscope eval polnear` reads it), offsets turned from code points into bytes.
+pub fn load_polnear(dir: &Path) -> AnyResult<Vec<Attributed>> {
+    let mut out = Vec::new();
+    for (text_path, ann_path) in attribution_relations::annotated(dir)? {
+        let read =
+            |p: &Path| std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()));
+        let (text, data) = (read(&text_path)?, read(&ann_path)?);
+        let bytes = byte_offsets(&text);
+        let to_bytes = |i: usize| bytes[i.min(bytes.len() - 1)];
+        let mut roles: [Vec<Span>; 3] = Default::default();
+        for t in brat::parse(&ann_path.display().to_string(), &data)? {
+            if let Some(r) = ROLES.iter().position(|&r| r == t.role) {
+                roles[r].push(Span::new(to_bytes(t.span.start), to_bytes(t.span.end)));
+            }
+        }
+        out.push(Attributed {
+            id: text_path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            text,
+            roles,
+        });
+    }
+    Ok(out)
+}
+
+/// Everything the fine-tuning reads, cut and labelled.
+#[derive(Debug)]
+pub struct Data {
+    pub ptc: Vec<ptc::Article>,
+    pub ptc_docs: Vec<Doc>,
+    pub polnear: Vec<Attributed>,
+    pub polnear_docs: Vec<Doc>,
+    pub checkthat_train: Vec<(String, bool)>,
+    pub checkthat_train_docs: Vec<Doc>,
+    pub checkthat_dev: Vec<(String, bool)>,
+    pub checkthat_dev_docs: Vec<Doc>,
+    pub check: Doc,
+}
+
+impl Data {
+    /// Reads `ptc/`, `polnear/data/train/` and `checkworthy/` under `data`.
+    pub fn load(model: &Model, data: &Path, log: &mut Log) -> AnyResult<Data> {
+        let mut ptc = ptc::load(&data.join("ptc"))?;
+        // Bytes from here on, as the encoder's token offsets.
+        for a in &mut ptc {
+            a.spans = a.byte_spans();
+        }
+        let ptc_docs = ptc
+            .iter()
+            .map(|a| Doc::from_text(model, &a.id, &a.text))
+            .collect();
+        let polnear = load_polnear(&data.join("polnear/data/train"))?;
+        let polnear_docs = polnear
+            .iter()
+            .map(|a| Doc::from_text(model, &a.id, &a.text))
+            .collect();
+        let rows = |name: &str| -> AnyResult<Vec<(String, bool)>> {
+            Ok(checkworthy::load(&data.join("checkworthy").join(name))?.0)
+        };
+        let checkthat_train = rows("CT24_checkworthy_english_train.tsv")?;
+        let checkthat_dev = rows("CT24_checkworthy_english_dev.tsv")?;
+        let sentences = |rows: &[(String, bool)]| -> Vec<Doc> {
+            rows.iter()
+                .enumerate()
+                .map(|(i, (s, _))| Doc::sentence(model, &i.to_string(), s))
+                .collect()
+        };
+        let data = Data {
+            checkthat_train_docs: sentences(&checkthat_train),
+            checkthat_dev_docs: sentences(&checkthat_dev),
+            check: Doc::from_text(model, "check", crate::train::CHECK_TEXT),
+            ptc,
+            ptc_docs,
+            polnear,
+            polnear_docs,
+            checkthat_train,
+            checkthat_dev,
+        };
+        let tokens = |docs: &[Doc]| docs.iter().map(|d| d.layout.spans.len()).sum::<usize>();
+        log.line(&format!(
+            "data: PTC {} articles ({} tokens), PolNeAR {} articles ({} tokens), CheckThat! {} train ({} tokens) and {} dev sentences",
+            data.ptc.len(),
+            tokens(&data.ptc_docs),
+            data.polnear.len(),
+            tokens(&data.polnear_docs),
+            data.checkthat_train.len(),
+            tokens(&data.checkthat_train_docs),
+            data.checkthat_dev.len(),
+        ));
+        Ok(data)
+    }
+}
+
+/// How the base's sizes are passed to the script.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ExportedConfig {
+    pub hidden: usize,
+    pub layers: usize,
+    pub heads: usize,
+    pub intermediate: usize,
+    pub max_positions: usize,
+    pub layer_norm_eps: f64,
+    /// Rows of the pruned word embedding.
+    pub vocabulary: usize,
+    pub techniques: Vec<String>,
+    pub roles: Vec<String>,
+    pub folds: usize,
+}
+
+/// Writes [`DATA_FILE`], [`BASE_FILE`] and [`CONFIG_FILE`] into `out`.
+pub fn export(base: &Base, data: &Data, out: &Path, folds: usize) -> AnyResult<()> {
+    std::fs::create_dir_all(out)?;
+    // The pieces the data uses, in id order; the script sees compact ids.
+    let mut used: Vec<u32> = [&data.ptc_docs, &data.polnear_docs]
+        .into_iter()
+        .chain([&data.checkthat_train_docs, &data.checkthat_dev_docs])
+        .flat_map(|docs| docs.iter())
+        .chain(std::iter::once(&data.check))
+        .flat_map(|d| d.windows.iter().flatten().copied())
+        .collect();
+    used.sort_unstable();
+    used.dedup();
+    let compact: HashMap<u32, u32> = used
+        .iter()
+        .enumerate()
+        .map(|(i, &id)| (id, i as u32))
+        .collect();
+
+    let device = Device::Cpu;
+    let mut tensors: HashMap<String, Tensor> = HashMap::new();
+    let mut put = |name: String, t: Tensor| {
+        tensors.insert(name, t);
+    };
+    // Ids and offsets as u32, labels as u8: half the size of i64, and the bundle has to travel.
+    let i64s = |v: Vec<i64>| {
+        let v: Vec<u32> = v.into_iter().map(|x| x as u32).collect();
+        Tensor::from_vec(v.clone(), v.len(), &device)
+    };
+    let u8s = |v: Vec<i64>| {
+        let v: Vec<u8> = v.into_iter().map(|x| x as u8).collect();
+        Tensor::from_vec(v.clone(), v.len(), &device)
+    };
+    let mut docs_tensors = |prefix: &str, docs: &[Doc]| -> candle_core::Result<()> {
+        let (mut ids, mut win_off, mut doc_win, mut doc_tok) =
+            (Vec::new(), vec![0i64], vec![0i64], vec![0i64]);
+        for d in docs {
+            for w in &d.windows {
+                ids.extend(w.iter().map(|id| i64::from(compact[id])));
+                win_off.push(ids.len() as i64);
+            }
+            doc_win.push(win_off.len() as i64 - 1);
+            doc_tok.push(doc_tok.last().copied().unwrap_or(0) + d.layout.spans.len() as i64);
+        }
+        put(format!("{prefix}.ids"), i64s(ids)?);
+        put(format!("{prefix}.win_off"), i64s(win_off)?);
+        put(format!("{prefix}.doc_win"), i64s(doc_win)?);
+        put(format!("{prefix}.doc_tok"), i64s(doc_tok)?);
+        Ok(())
+    };
+    docs_tensors("ptc", &data.ptc_docs)?;
+    docs_tensors("polnear", &data.polnear_docs)?;
+    docs_tensors("ct_train", &data.checkthat_train_docs)?;
+    docs_tensors("ct_dev", &data.checkthat_dev_docs)?;
+    docs_tensors("check", std::slice::from_ref(&data.check))?;
+
+    let (si, tc, tc_label) = ptc_labels(data);
+    put("ptc.si".into(), u8s(si)?);
+    let n = tc_label.len();
+    put("ptc.tc".into(), i64s(tc)?.reshape((n, 5))?);
+    put("ptc.tc_label".into(), u8s(tc_label)?);
+    put("polnear.bio".into(), u8s(bio_labels(data))?);
+    let y = |rows: &[(String, bool)]| rows.iter().map(|r| i64::from(r.1)).collect::<Vec<_>>();
+    put("ct_train.y".into(), u8s(y(&data.checkthat_train))?);
+    put("ct_dev.y".into(), u8s(y(&data.checkthat_dev))?);
+    let check_sentences: Vec<i64> = data
+        .check
+        .layout
+        .sentences
+        .iter()
+        .flat_map(|s| [s.tokens.start as i64, s.tokens.end as i64])
+        .collect();
+    let n = check_sentences.len() / 2;
+    put("check.sent".into(), i64s(check_sentences)?.reshape((n, 2))?);
+    put(
+        "vocab".into(),
+        i64s(used.iter().map(|&i| i64::from(i)).collect())?,
+    );
+    candle_core::safetensors::save(&tensors, out.join(DATA_FILE))?;
+
+    // The base: 4-bit matrices as raw Q4_0 blocks (u8), the rest f32.
+    let mut weights: HashMap<String, Tensor> = HashMap::new();
+    for (name, w) in &base.tensors {
+        let t = match w {
+            Weights::F32(v) => Tensor::from_vec(v.clone(), v.len(), &device)?,
+            Weights::Q4 { blocks, cols } => {
+                let per_row = cols / crate::base::BLOCK * 18;
+                let rows = blocks.len() / per_row;
+                if name == "emb.word" {
+                    let mut picked = Vec::with_capacity(used.len() * per_row);
+                    for &id in &used {
+                        let id = id as usize;
+                        picked.extend_from_slice(&blocks[id * per_row..(id + 1) * per_row]);
+                    }
+                    Tensor::from_vec(picked, (used.len(), per_row), &device)?
+                } else {
+                    Tensor::from_vec(blocks.clone(), (rows, per_row), &device)?
+                }
+            }
+        };
+        weights.insert(name.clone(), t);
+    }
+    candle_core::safetensors::save(&weights, out.join(BASE_FILE))?;
+    let c = base.config;
+    let config = ExportedConfig {
+        hidden: c.hidden,
+        layers: c.layers,
+        heads: c.heads,
+        intermediate: c.intermediate,
+        max_positions: c.max_positions,
+        layer_norm_eps: c.layer_norm_eps,
+        vocabulary: used.len(),
+        techniques: Technique::ALL
+            .iter()
+            .map(|t| t.label().to_string())
+            .collect(),
+        roles: ROLES.iter().map(|r| r.to_string()).collect(),
+        folds,
+    };
+    std::fs::write(
+        out.join(CONFIG_FILE),
+        serde_json::to_string_pretty(&config)? + "\n",
+    )?;
+    Ok(())
+}
+
+/// Per-token "inside a technique" labels, and each gold span as (document, tokens, context
+/// tokens) with its technique, token indices relative to the document.
+fn ptc_labels(data: &Data) -> (Vec<i64>, Vec<i64>, Vec<i64>) {
+    let (mut si, mut tc, mut label) = (Vec::new(), Vec::new(), Vec::new());
+    for (i, (a, d)) in data.ptc.iter().zip(&data.ptc_docs).enumerate() {
+        for &(start, end) in &d.layout.spans {
+            let inside = a.spans.iter().any(|(_, s)| s.start < end && start < s.end);
+            si.push(i64::from(inside));
+        }
+        for (technique, span) in &a.spans {
+            let tokens = d.layout.tokens_in(span.start, span.end);
+            let context = d.layout.context(tokens.clone());
+            tc.extend([
+                i as i64,
+                tokens.start as i64,
+                tokens.end as i64,
+                context.start as i64,
+                context.end as i64,
+            ]);
+            label.push(technique_index(*technique) as i64);
+        }
+    }
+    (si, tc, label)
+}
+
+/// BIO labels of PolNeAR's roles per token: 0 outside, 1 + 2r at a span's first token, 2 + 2r
+/// inside. Longer spans are laid first, so a quote's inner source and cue stay visible.
+fn bio_labels(data: &Data) -> Vec<i64> {
+    let mut out = Vec::new();
+    for (a, d) in data.polnear.iter().zip(&data.polnear_docs) {
+        let mut labels = vec![0i64; d.layout.spans.len()];
+        let mut spans: Vec<(usize, Span)> = a
+            .roles
+            .iter()
+            .enumerate()
+            .flat_map(|(r, spans)| spans.iter().map(move |&s| (r, s)))
+            .collect();
+        spans.sort_by_key(|(_, s)| std::cmp::Reverse(s.end - s.start));
+        for (r, s) in spans {
+            let tokens = d.layout.tokens_in(s.start, s.end);
+            for t in tokens.clone() {
+                labels[t] = if t == tokens.start { 1 } else { 2 } + 2 * r as i64;
+            }
+        }
+        out.extend(labels);
+    }
+    out
+}
+
+/// Spans of each role from per-token BIO labels; an I after a different label opens a span.
+pub fn decode_bio(layout: &Encoded, labels: &[u8]) -> [Vec<(usize, usize)>; 3] {
+    let mut out: [Vec<(usize, usize)>; 3] = Default::default();
+    let mut open: Option<(usize, usize, usize)> = None; // role, start, end
+    for (t, &label) in labels.iter().enumerate().take(layout.spans.len()) {
+        let (start, end) = layout.spans[t];
+        let role = (label > 0).then(|| usize::from(label - 1) / 2);
+        let begins = label > 0 && (label - 1) % 2 == 0;
+        match (role, open) {
+            (Some(r), Some((o, s, _))) if r == o && !begins => open = Some((o, s, end)),
+            (Some(r), _) => {
+                if let Some((o, s, e)) = open.take() {
+                    out[o].push((s, e));
+                }
+                if r < 3 {
+                    open = Some((r, start, end));
+                }
+            }
+            (None, _) => {
+                if let Some((o, s, e)) = open.take() {
+                    out[o].push((s, e));
+                }
+            }
+        }
+    }
+    if let Some((o, s, e)) = open {
+        out[o].push((s, e));
+    }
+    out
+}
+
+fn technique_index(t: Technique) -> usize {
+    Technique::ALL.iter().position(|&x| x == t).unwrap_or(0)
+}
+
+/// Scores of the fine-tuned model, written to `encoder-scores.json` and quoted in the model card.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct Scores {
+    /// The epoch shipped: best sum of the four held-out figures below over the checkpoints.
+    pub epoch: usize,
+    pub ptc_articles: usize,
+    /// SI: mean over folds, each fold's threshold picked on the other folds.
+    pub ptc_si_precision: f64,
+    pub ptc_si_recall: f64,
+    pub ptc_si_f1: f64,
+    pub ptc_tc_micro_f1: f64,
+    pub span_threshold: f32,
+    pub polnear_articles: usize,
+    /// Exact-match F1 of source, cue and content, out of fold.
+    pub polnear_source: Prf3,
+    pub polnear_cue: Prf3,
+    pub polnear_content: Prf3,
+    pub checkthat_train: usize,
+    pub checkthat_dev: usize,
+    pub checkthat_dev_precision: f64,
+    pub checkthat_dev_recall: f64,
+    pub checkthat_dev_f1: f64,
+    pub claim_threshold: f32,
+    /// Largest difference between PyTorch's and candle's outputs on the check text.
+    pub check_max_difference: f32,
+    /// Every checkpoint's figures (SI F1, TC F1, source / cue / content F1, CheckThat! out-of-fold F1).
+    pub by_epoch: BTreeMap<usize, [f64; 6]>,
+}
+
+/// Precision, recall, F1.
+#[derive(Debug, Clone, Copy, Serialize, Default)]
+pub struct Prf3 {
+    pub precision: f64,
+    pub recall: f64,
+    pub f1: f64,
+}
+
+impl From<spinscope_core::eval::spans::Prf> for Prf3 {
+    fn from(p: spinscope_core::eval::spans::Prf) -> Prf3 {
+        Prf3 {
+            precision: p.precision,
+            recall: p.recall,
+            f1: p.f1,
+        }
+    }
+}
+
+/// One checkpoint's out-of-fold predictions.
+struct Predictions {
+    si: Vec<f32>,
+    tc: Vec<Vec<f32>>,
+    bio: Vec<u8>,
+    claims: Vec<f32>,
+}
+
+fn floats(t: &Tensor) -> candle_core::Result<Vec<f32>> {
+    t.to_dtype(DType::F32)?.flatten_all()?.to_vec1::<f32>()
+}
+
+fn tensor<'a>(tensors: &'a HashMap<String, Tensor>, name: &str) -> AnyResult<&'a Tensor> {
+    tensors
+        .get(name)
+        .ok_or_else(|| format!("{name} missing from the fine-tuning results").into())
+}
+
+/// Token offsets of each document in a dataset's flat arrays.
+fn offsets(docs: &[Doc]) -> Vec<usize> {
+    let mut out = vec![0];
+    for d in docs {
+        out.push(out.last().copied().unwrap_or(0) + d.layout.spans.len());
+    }
+    out
+}
+
+const SPAN_GRID: [f32; 9] = [0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6];
+
+/// Step 3: scores `results` (what `scripts/finetune.py` wrote), writes the shipped heads and
+/// adapter, the check values and the scores into `out`.
+pub fn import(
+    base: &Base,
+    data: &Data,
+    results: &Path,
+    out: &Path,
+    log: &mut Log,
+) -> AnyResult<Scores> {
+    std::fs::create_dir_all(out)?;
+    let oof_path = results.join("oof.safetensors");
+    let oof = candle_core::safetensors::load(&oof_path, &Device::Cpu)
+        .map_err(|e| format!("{}: {e}", oof_path.display()))?;
+    let mut epochs: Vec<usize> = oof
+        .keys()
+        .filter_map(|k| k.strip_prefix('e')?.split_once('.')?.0.parse().ok())
+        .collect();
+    epochs.sort_unstable();
+    epochs.dedup();
+    epochs.retain(|e| results.join(format!("final-e{e}.safetensors")).exists());
+    if epochs.is_empty() {
+        return Err(format!(
+            "{}: no checkpoint with both out-of-fold predictions and a final model",
+            results.display()
+        )
+        .into());
+    }
+    let folds = 5;
+    let ptc_off = offsets(&data.ptc_docs);
+    let pol_off = offsets(&data.polnear_docs);
+    let tc_gold: Vec<(usize, Span, Technique)> = data
+        .ptc
+        .iter()
+        .enumerate()
+        .flat_map(|(i, a)| a.spans.iter().map(move |(t, s)| (i, *s, *t)))
+        .collect();
+
+    let load = |e: usize| -> AnyResult<Predictions> {
+        let get = |n: &str| tensor(&oof, &format!("e{e}.{n}"));
+        let tc = get("ptc.tc_p")?.to_dtype(DType::F32)?.to_vec2::<f32>()?;
+        Ok(Predictions {
+            si: floats(get("ptc.si_p")?)?,
+            tc,
+            bio: get("polnear.bio")?.flatten_all()?.to_vec1::<u8>()?,
+            claims: floats(get("ct_train.p")?)?,
+        })
+    };
+    let si_at = |p: &Predictions, docs: &[usize], threshold: f32| {
+        crate::train::si_score(&data.ptc, docs, threshold, |i| {
+            (&data.ptc_docs[i].layout, &p.si[ptc_off[i]..ptc_off[i + 1]])
+        })
+    };
+    let best = |grid: &[f32], score: &dyn Fn(f32) -> f64| {
+        grid.iter()
+            .copied()
+            .fold((grid[0], f64::MIN), |b, t| {
+                let s = score(t);
+                if s > b.1 {
+                    (t, s)
+                } else {
+                    b
+                }
+            })
+            .0
+    };
+    let claim_grid: Vec<f32> = (2..=16).map(|i| i as f32 * 0.05).collect();
+    let claim_f1 = |p: &[f32], y: &[bool], t: f32| {
+        let (mut tp, mut fp, mut fneg) = (0.0, 0.0, 0.0);
+        for (&p, &y) in p.iter().zip(y) {
+            match (p >= t, y) {
+                (true, true) => tp += 1.0,
+                (true, false) => fp += 1.0,
+                (false, true) => fneg += 1.0,
+                _ => {}
+            }
+        }
+        let r = |a: f64, b: f64| if b > 0.0 { a / b } else { 0.0 };
+        spinscope_core::eval::spans::Prf::new(r(tp, tp + fp), r(tp, tp + fneg))
+    };
+    let ct_y: Vec<bool> = data.checkthat_train.iter().map(|r| r.1).collect();
+
+    // Every checkpoint scored out of fold.
+    let mut per_epoch = Vec::new();
+    for &e in &epochs {
+        let p = load(e)?;
+        let mut si = (0.0, 0.0, 0.0);
+        for fold in 0..folds {
+            let (others, test): (Vec<usize>, Vec<usize>) =
+                (0..data.ptc.len()).partition(|i| i % folds != fold);
+            let t = best(&SPAN_GRID, &|t| si_at(&p, &others, t).f1);
+            let s = si_at(&p, &test, t);
+            si = (si.0 + s.precision, si.1 + s.recall, si.2 + s.f1);
+        }
+        let si = (
+            si.0 / folds as f64,
+            si.1 / folds as f64,
+            si.2 / folds as f64,
+        );
+        let name = |i: usize| data.ptc[i].id.clone();
+        let tc_predicted: Vec<(String, Span, Technique)> = tc_gold
+            .iter()
+            .zip(&p.tc)
+            .map(|((i, s, _), probs)| {
+                let best = probs
+                    .iter()
+                    .enumerate()
+                    .fold((0, f32::MIN), |b, (k, &x)| if x > b.1 { (k, x) } else { b })
+                    .0;
+                (
+                    name(*i),
+                    *s,
+                    Technique::ALL[best.min(Technique::ALL.len() - 1)],
+                )
+            })
+            .collect();
+        let tc_gold_named: Vec<(String, Span, Technique)> =
+            tc_gold.iter().map(|(i, s, t)| (name(*i), *s, *t)).collect();
+        let tc = ptc::score_tc(&tc_predicted, &tc_gold_named).f1;
+        let mut roles: [Counts; 3] = Default::default();
+        for (i, (a, d)) in data.polnear.iter().zip(&data.polnear_docs).enumerate() {
+            let chars = OffsetMap::new(&a.text);
+            let to_chars = |s: &Span| Span::new(chars.char_index(s.start), chars.char_index(s.end));
+            let found = decode_bio(&d.layout, &p.bio[pol_off[i]..pol_off[i + 1]]);
+            for r in 0..3 {
+                let predicted: Vec<Span> = found[r]
+                    .iter()
+                    .map(|&(s, e)| to_chars(&Span::new(s, e)))
+                    .collect();
+                let gold: Vec<Span> = a.roles[r].iter().map(to_chars).collect();
+                roles[r].add(&predicted, &gold);
+            }
+        }
+        let t = best(&claim_grid, &|t| claim_f1(&p.claims, &ct_y, t).f1);
+        let ct = claim_f1(&p.claims, &ct_y, t).f1;
+        let figures = [
+            si.2,
+            tc,
+            roles[0].exact().f1,
+            roles[1].exact().f1,
+            roles[2].exact().f1,
+            ct,
+        ];
+        log.line(&format!(
+            "epoch {e}: PTC SI P {:.3} R {:.3} F1 {:.3}, TC {tc:.3}; PolNeAR exact F1 source {:.3} cue {:.3} content {:.3}; CheckThat! train out of fold F1 {ct:.3} at {t:.2}",
+            si.0, si.1, si.2, figures[2], figures[3], figures[4]
+        ));
+        per_epoch.push((e, si, figures, roles, p));
+    }
+
+    // The shipped checkpoint: best sum of the held-out figures.
+    let chosen = per_epoch
+        .iter()
+        .enumerate()
+        .fold((0, f64::MIN), |b, (k, (_, _, f, _, _))| {
+            let s: f64 = f[..5].iter().sum::<f64>() + f[5];
+            if s > b.1 {
+                (k, s)
+            } else {
+                b
+            }
+        })
+        .0;
+    let (epoch, si, figures, roles, p) = &per_epoch[chosen];
+    let all: Vec<usize> = (0..data.ptc.len()).collect();
+    let span_threshold = best(&SPAN_GRID, &|t| si_at(p, &all, t).f1);
+    let claim_threshold = best(&claim_grid, &|t| claim_f1(&p.claims, &ct_y, t).f1);
+
+    let final_path = results.join(format!("final-e{epoch}.safetensors"));
+    let final_tensors = candle_core::safetensors::load(&final_path, &Device::Cpu)
+        .map_err(|e| format!("{}: {e}", final_path.display()))?;
+    let dev_p = floats(tensor(&final_tensors, "ct_dev.p")?)?;
+    let dev_y: Vec<bool> = data.checkthat_dev.iter().map(|r| r.1).collect();
+    let dev = claim_f1(&dev_p, &dev_y, claim_threshold);
+
+    let mlp = |name: &str| crate::heads::Mlp::from_tensors(name, &final_tensors);
+    let adapter: crate::encoder::Adapter = final_tensors
+        .iter()
+        .filter(|(n, _)| n.starts_with("lora."))
+        .map(|(n, t)| Ok((n.clone(), t.to_dtype(DType::F32)?)))
+        .collect::<candle_core::Result<_>>()?;
+    let heads = crate::tier::Heads {
+        span: mlp("span")?,
+        technique: mlp("technique")?,
+        claim: mlp("claim")?,
+        attribution: Some(mlp("attribution")?),
+        adapter: Some(adapter),
+        span_threshold,
+        claim_threshold,
+    };
+    let model = Model::adapted(base, heads.adapter.as_ref())?;
+    let check = crate::train::Check::compute(&model, &heads)?;
+    let diff = |ours: &[f32], name: &str| -> AnyResult<f32> {
+        let theirs = floats(tensor(&final_tensors, name)?)?;
+        if theirs.len() < ours.len() {
+            return Err(
+                format!("{name}: {} values, candle has {}", theirs.len(), ours.len()).into(),
+            );
+        }
+        Ok(ours
+            .iter()
+            .zip(&theirs)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0, f32::max))
+    };
+    let technique_p = floats(tensor(&final_tensors, "check.technique_p")?)?;
+    let label_index = Technique::ALL
+        .iter()
+        .position(|t| t.label() == check.label)
+        .unwrap_or(0);
+    let check_max_difference = diff(&check.spans, "check.span_p")?
+        .max(diff(&check.claims, "check.claim_p")?)
+        .max((technique_p.get(label_index).copied().unwrap_or(0.0) - check.label_p).abs());
+    log.line(&format!(
+        "check text: candle and PyTorch differ by at most {check_max_difference:.4} (span, claim and label probabilities)"
+    ));
+    if check_max_difference > 0.02 {
+        return Err(format!(
+            "candle's adapted encoder disagrees with PyTorch's by {check_max_difference} on the check text: not writing the model"
+        )
+        .into());
+    }
+
+    let path = out.join(crate::tier::HEADS_FILE);
+    heads.save(&path)?;
+    log.line(&format!("wrote {}", path.display()));
+    let path = out.join(crate::tier::CHECK_FILE);
+    std::fs::write(&path, serde_json::to_string_pretty(&check)? + "\n")?;
+    log.line(&format!("wrote {}", path.display()));
+    let scores = Scores {
+        epoch: *epoch,
+        ptc_articles: data.ptc.len(),
+        ptc_si_precision: si.0,
+        ptc_si_recall: si.1,
+        ptc_si_f1: si.2,
+        ptc_tc_micro_f1: figures[1],
+        span_threshold,
+        polnear_articles: data.polnear.len(),
+        polnear_source: roles[0].exact().into(),
+        polnear_cue: roles[1].exact().into(),
+        polnear_content: roles[2].exact().into(),
+        checkthat_train: data.checkthat_train.len(),
+        checkthat_dev: data.checkthat_dev.len(),
+        checkthat_dev_precision: dev.precision,
+        checkthat_dev_recall: dev.recall,
+        checkthat_dev_f1: dev.f1,
+        claim_threshold,
+        check_max_difference,
+        by_epoch: per_epoch.iter().map(|(e, _, f, _, _)| (*e, *f)).collect(),
+    };
+    log.line(&format!(
+        "shipped epoch {epoch}: PTC SI F1 {:.3}, TC {:.3}; PolNeAR exact F1 {:.3} / {:.3} / {:.3}; CheckThat! dev F1 {:.3} at {claim_threshold:.2}",
+        si.2, figures[1], figures[2], figures[3], figures[4], dev.f1
+    ));
+    let path = out.join("encoder-scores.json");
+    std::fs::write(&path, serde_json::to_string_pretty(&scores)? + "\n")?;
+    log.line(&format!("wrote {}", path.display()));
+    Ok(scores)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn layout(n: usize) -> Encoded {
+        Encoded {
+            spans: (0..n).map(|i| (2 * i, 2 * i + 1)).collect(),
+            ..Encoded::default()
+        }
+    }
+
+    #[test]
+    fn bio_tags_become_spans_per_role() {
+        // source (B I), cue (B), content (B I I), O, an I with no B opens a content span.
+        let tags = [1, 2, 3, 5, 6, 6, 0, 6];
+        let found = decode_bio(&layout(tags.len()), &tags);
+        assert_eq!(found[0], vec![(0, 3)]);
+        assert_eq!(found[1], vec![(4, 5)]);
+        assert_eq!(found[2], vec![(6, 11), (14, 15)]);
+    }
+
+    #[test]
+    fn a_b_tag_right_after_a_span_starts_another() {
+        let tags = [5, 6, 5, 6];
+        let found = decode_bio(&layout(tags.len()), &tags);
+        assert_eq!(found[2], vec![(0, 3), (4, 7)]);
+    }
+}

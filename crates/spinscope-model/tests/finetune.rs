@@ -1,0 +1,163 @@
+//! The fine-tuning bundle (`spinscope train model --export`) on a small corpus we write here: labels
+//! land on the right tokens (offsets in label files count code points, tokens count bytes), and
+//! attribution BIO tags decode back to the gold spans.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use candle_core::{Device, Tensor};
+use spinscope_model::base;
+use spinscope_model::finetune::{self, Data};
+use spinscope_model::train::Log;
+use spinscope_model::Model;
+
+const PTC_TEXT: &str =
+    "He called “the report” a disgraceful lie.\nOfficials said it was a farce.\n";
+const POLNEAR_TEXT: &str =
+    "The report said “prices rose”. Officials told the paper that sources agree.";
+
+fn write(path: &Path, text: &str) {
+    std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+    std::fs::write(path, text).expect("write");
+}
+
+fn chars(text: &str, needle: &str) -> (usize, usize) {
+    let start = text.find(needle).expect("needle");
+    let c = text[..start].chars().count();
+    (c, c + needle.chars().count())
+}
+
+/// A data folder shaped like ../shared/data: ptc/, polnear/data/train/, checkworthy/.
+fn corpus(dir: &Path) {
+    write(&dir.join("ptc/train-articles/article1.txt"), PTC_TEXT);
+    let (s, e) = chars(PTC_TEXT, "disgraceful");
+    let (s2, e2) = chars(PTC_TEXT, "a farce");
+    write(
+        &dir.join("ptc/train-labels-task-flc-tc/article1.task-flc-tc.labels"),
+        &format!("1\tLoaded_Language\t{s}\t{e}\n1\tName_Calling,Labeling\t{s2}\t{e2}\n"),
+    );
+    let polnear = dir.join("polnear/data/train");
+    write(&polnear.join("text/doc_one.txt"), POLNEAR_TEXT);
+    let mut ann = String::new();
+    for (i, (role, needle)) in [
+        ("Source", "The report"),
+        ("Cue", "said"),
+        ("Content", "“prices rose”"),
+        ("Source", "Officials"),
+        ("Cue", "told the paper"),
+        ("Content", "sources agree"),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let (s, e) = chars(POLNEAR_TEXT, needle);
+        ann.push_str(&format!("T{}\t{role} {s} {e}\t{needle}\n", i + 1));
+    }
+    write(&polnear.join("attributions/doc_one_a1.ann"), &ann);
+    let tsv =
+        "Sentence_id\tText\tclass_label\n1\tThe report said 3 percent.\tYes\n2\tHello world.\tNo\n";
+    write(
+        &dir.join("checkworthy/CT24_checkworthy_english_train.tsv"),
+        tsv,
+    );
+    write(
+        &dir.join("checkworthy/CT24_checkworthy_english_dev.tsv"),
+        tsv,
+    );
+}
+
+/// The corpus in a temporary folder, read with the tiny encoder's tokeniser.
+fn fixture() -> (tempfile::TempDir, base::Base, Data, Log) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    corpus(dir.path());
+    let base = base::tiny(1);
+    let model = Model::from_base(&base).expect("model");
+    let mut log = Log::create(&dir.path().join("log")).expect("log");
+    let data = Data::load(&model, dir.path(), &mut log).expect("data");
+    (dir, base, data, log)
+}
+
+fn load(path: &Path) -> HashMap<String, Tensor> {
+    candle_core::safetensors::load(path, &Device::Cpu).expect("safetensors")
+}
+
+fn u32s(t: &HashMap<String, Tensor>, name: &str) -> Vec<u32> {
+    t[name].flatten_all().and_then(|x| x.to_vec1()).expect(name)
+}
+
+fn u8s(t: &HashMap<String, Tensor>, name: &str) -> Vec<u8> {
+    t[name].flatten_all().and_then(|x| x.to_vec1()).expect(name)
+}
+
+#[test]
+fn the_bundle_labels_the_right_tokens_and_decodes_back() {
+    let (dir, base, data, _log) = fixture();
+    let out = dir.path().join("bundle");
+    finetune::export(&base, &data, &out, 5).expect("export");
+    let t = load(&out.join(finetune::DATA_FILE));
+
+    // Windows: every id is a compact one, and the offsets cover the ids.
+    let vocab = u32s(&t, "vocab");
+    let ids = u32s(&t, "ptc.ids");
+    assert!(ids.iter().all(|&i| (i as usize) < vocab.len()));
+    assert_eq!(
+        *u32s(&t, "ptc.win_off").last().expect("offsets") as usize,
+        ids.len()
+    );
+
+    // Technique labels sit on "disgraceful" and "a farce", whatever the curly quotes before them.
+    let doc = &data.ptc_docs[0];
+    let si = u8s(&t, "ptc.si");
+    assert_eq!(si.len(), doc.layout.spans.len());
+    let inside: String = doc
+        .layout
+        .spans
+        .iter()
+        .zip(&si)
+        .filter(|(_, &y)| y == 1)
+        .map(|(&(s, e), _)| &PTC_TEXT[s..e])
+        .collect();
+    assert_eq!(inside, "disgracefulafarce");
+    let tc = u32s(&t, "ptc.tc");
+    assert_eq!(tc.len(), 2 * 5);
+    let (first, last) = (tc[1] as usize, tc[2] as usize);
+    let (s, e) = (doc.layout.spans[first].0, doc.layout.spans[last - 1].1);
+    assert_eq!(&PTC_TEXT[s..e], "disgraceful");
+
+    // Attribution: BIO tags decode back to the gold spans.
+    let bio = u8s(&t, "polnear.bio");
+    let doc = &data.polnear_docs[0];
+    assert_eq!(bio.len(), doc.layout.spans.len());
+    let found = finetune::decode_bio(&doc.layout, &bio);
+    for (r, role) in finetune::ROLES.iter().enumerate() {
+        let mut got: Vec<&str> = found[r].iter().map(|&(s, e)| &POLNEAR_TEXT[s..e]).collect();
+        let mut want: Vec<&str> = data.polnear[0].roles[r]
+            .iter()
+            .map(|s| &POLNEAR_TEXT[s.start..s.end])
+            .collect();
+        got.sort();
+        want.sort();
+        assert_eq!(got, want, "{role}");
+    }
+
+    // CheckThat!: one document per sentence, labels kept.
+    assert_eq!(u8s(&t, "ct_train.y"), vec![1, 0]);
+
+    // The base: the word embedding pruned to the pieces used, four-bit rows kept as they are.
+    let b = load(&out.join(finetune::BASE_FILE));
+    assert_eq!(b["emb.word"].dims()[0], vocab.len());
+    let config: finetune::ExportedConfig = serde_json::from_str(
+        &std::fs::read_to_string(out.join(finetune::CONFIG_FILE)).expect("config"),
+    )
+    .expect("config json");
+    assert_eq!(config.vocabulary, vocab.len());
+    assert_eq!(config.techniques.len(), 14);
+}
+
+#[test]
+fn a_results_folder_without_checkpoints_is_a_clear_error() {
+    let (dir, base, data, mut log) = fixture();
+    let err = finetune::import(&base, &data, dir.path(), &dir.path().join("out"), &mut log)
+        .expect_err("no oof.safetensors");
+    assert!(err.to_string().contains("oof.safetensors"), "{err}");
+}

@@ -173,6 +173,47 @@ pub fn spans_from(e: &Encoded, p: &[f32], threshold: f32) -> Vec<(usize, usize)>
     out
 }
 
+/// Attributions from tagged spans (bytes, per role as [`crate::finetune::ROLES`]): each cue
+/// with the nearest source of its sentence and the nearest content of its sentence or the one
+/// before or after (PolNeAR's quotes often run over a sentence). A cue lacking either is left out.
+pub fn attribution_triples(
+    e: &Encoded,
+    found: &[Vec<(usize, usize)>; 3],
+) -> Vec<[(usize, usize); 3]> {
+    let sentence_of = |at: usize| e.sentences.iter().position(|s| s.start <= at && at < s.end);
+    let gap = |a: (usize, usize), b: (usize, usize)| {
+        if a.1 <= b.0 {
+            b.0 - a.1
+        } else {
+            a.0.saturating_sub(b.1)
+        }
+    };
+    let nearest = |cue: (usize, usize), spans: &[(usize, usize)], near: &dyn Fn(usize) -> bool| {
+        spans
+            .iter()
+            .copied()
+            .filter(|s| !(s.0 < cue.1 && cue.0 < s.1) && sentence_of(s.0).is_some_and(near))
+            .min_by_key(|&s| gap(cue, s))
+    };
+    let mut out = Vec::new();
+    for &cue in &found[1] {
+        let Some(here) = sentence_of(cue.0) else {
+            continue;
+        };
+        let source = nearest(cue, &found[0], &|i| i == here);
+        let content = nearest(cue, &found[2], &|i| i + 1 >= here && i <= here + 1);
+        if let (Some(source), Some(content)) = (source, content) {
+            out.push([source, cue, content]);
+        }
+    }
+    out
+}
+
+/// Attributions only the encoder found are reported from this mean tag probability: on our
+/// examples the ones below it were mostly wrong (a recipient read as the source). Picked by
+/// reading, not measured; agreement with the rules is noted at any probability.
+pub const MIN_ATTRIBUTION_P: f32 = 0.85;
+
 /// Model technique spans scoring less (span p × label p) are left out of reports: the span
 /// threshold is tuned for SemEval's soft span metric, which rewards many weak spans, and a
 /// person reading a report wants the likely ones.
@@ -327,7 +368,87 @@ impl FullTier {
         findings.retain(|f| {
             !matches!(f, Finding::Claim { extent, .. } if replaced.contains(&(extent.start, extent.end)))
         });
+        self.attributions(view, &e, findings, &mut added)?;
         findings.extend(added);
+        Ok(())
+    }
+
+    /// The attribution tagger's (source, cue, content) triples: where the rules found the same
+    /// source and content, their finding's evidence says the encoder agrees; the others become
+    /// `detector: "model"` findings, the source classified as the rules classify theirs.
+    fn attributions(
+        &self,
+        view: &TextView<'_>,
+        e: &Encoded,
+        findings: &mut [Finding],
+        added: &mut Vec<Finding>,
+    ) -> Result<(), Error> {
+        let Some(head) = &self.heads.attribution else {
+            return Ok(());
+        };
+        if e.spans.is_empty() {
+            return Ok(());
+        }
+        let x = Tensor::from_slice(&e.states, (e.spans.len(), e.hidden_size), &Device::Cpu)?;
+        let p = head.probabilities(&x)?;
+        let (tags, confidence): (Vec<u8>, Vec<f32>) = p
+            .iter()
+            .map(|row| {
+                let (k, &best) =
+                    row.iter()
+                        .enumerate()
+                        .fold((0, &f32::MIN), |b, (k, x)| if x > b.1 { (k, x) } else { b });
+                (k as u8, best)
+            })
+            .unzip();
+        let found = crate::finetune::decode_bio(e, &tags);
+        let outlet = spinscope_core::analyze::attribution::Outlet::new(None);
+        for [source, cue, content_span] in attribution_triples(e, &found) {
+            let mean = |(s, t): (usize, usize)| {
+                let tokens = e.tokens_in(s, t);
+                tokens.clone().map(|k| confidence[k]).sum::<f32>() / tokens.len().max(1) as f32
+            };
+            let p = (mean(source) + mean(cue) + mean(content_span)) / 3.0;
+            let overlaps = |a: (usize, usize), s: usize, t: usize| s < a.1 && a.0 < t;
+            // The same source, and the same cue or content.
+            let agreeing = findings.iter_mut().find(|f| match f {
+                Finding::Attribution {
+                    source: s,
+                    cue: c,
+                    content,
+                    ..
+                } => {
+                    overlaps(source, s.extent.start, s.extent.end)
+                        && (c.as_ref().is_some_and(|c| overlaps(cue, c.start, c.end))
+                            || content.is_some_and(|c| overlaps(content_span, c.start, c.end)))
+                }
+                _ => false,
+            });
+            if let Some(Finding::Attribution { evidence, .. }) = agreeing {
+                evidence.push_str(&format!("; the encoder agrees (p={p:.2})"));
+                continue;
+            }
+            if p < MIN_ATTRIBUTION_P {
+                continue;
+            }
+            let span = |(s, t): (usize, usize)| Span::new(s, t);
+            let Some(a) = spinscope_core::analyze::attribution::from_spans(
+                view,
+                &outlet,
+                span(source),
+                span(cue),
+                span(content_span),
+            ) else {
+                continue;
+            };
+            let mut finding = a.into_finding(view);
+            if let Finding::Attribution { evidence, .. } = &mut finding {
+                evidence.push_str(&format!(
+                    "; encoder tags, p={p:.2}; the rules did not find it"
+                ));
+            }
+            added.push(finding);
+        }
         Ok(())
     }
 }
@@ -348,4 +469,48 @@ fn agreement(detectors: &[&str]) -> String {
 
 fn round(x: f32) -> f32 {
     (x * 1000.0).round() / 1000.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::features::SentenceStates;
+
+    #[test]
+    fn each_cue_takes_the_nearest_source_and_content_around_it() {
+        // Two sentences: bytes 0..50 and 50..100.
+        let e = Encoded {
+            sentences: vec![
+                SentenceStates {
+                    start: 0,
+                    end: 50,
+                    tokens: 0..0,
+                },
+                SentenceStates {
+                    start: 50,
+                    end: 100,
+                    tokens: 0..0,
+                },
+            ],
+            ..Encoded::default()
+        };
+        let found = [
+            vec![(0, 5), (20, 25), (60, 65)],   // sources
+            vec![(26, 30), (66, 70), (90, 95)], // cues
+            vec![(31, 48), (71, 80)],           // contents
+        ];
+        let triples = attribution_triples(&e, &found);
+        assert_eq!(
+            triples,
+            vec![
+                [(20, 25), (26, 30), (31, 48)],
+                [(60, 65), (66, 70), (71, 80)],
+                // The last cue has a source in its sentence, and the nearest content.
+                [(60, 65), (90, 95), (71, 80)],
+            ]
+        );
+        // A cue with no source in its sentence is left out.
+        let lonely = [vec![(0, 5)], vec![(66, 70)], vec![(71, 80)]];
+        assert!(attribution_triples(&e, &lonely).is_empty());
+    }
 }

@@ -83,6 +83,31 @@ pub(super) fn sentence(view: &TextView<'_>, i: usize, outlet: &Outlet, out: &mut
     }
 }
 
+/// What kind of source the words of `span` (in sentence `i`) name: the rules' classifier for a
+/// source someone else found (the learned tier's).
+pub(super) fn classify_span(
+    view: &TextView<'_>,
+    i: usize,
+    span: Span,
+    outlet: &Outlet,
+) -> (SourceType, Option<String>) {
+    let s = &view.sentences[i];
+    let ctx = Ctx {
+        view,
+        toks: view.sentence_tokens(s),
+        span: s.span,
+        paragraph: s.paragraph,
+        outlet,
+        lex: lexicon(),
+    };
+    let from = ctx.toks.partition_point(|t| t.span.end <= span.start);
+    let to = ctx.toks.partition_point(|t| t.span.start < span.end);
+    if from >= to {
+        return (SourceType::VagueGroup, None);
+    }
+    ctx.classify(from, to)
+}
+
 impl Ctx<'_, '_> {
     fn text(&self) -> &str {
         self.view.text

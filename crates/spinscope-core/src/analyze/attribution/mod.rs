@@ -122,7 +122,11 @@ impl Attribution {
             quote,
             anonymous,
             self_citation: self.self_citation,
-            detector: format!("rules:{}", self.rule),
+            detector: if self.rule == MODEL {
+                MODEL.to_string()
+            } else {
+                format!("rules:{}", self.rule)
+            },
             evidence,
         }
     }
@@ -172,6 +176,35 @@ fn content_from(view: &TextView<'_>, sentence: Span, start: usize) -> Option<Spa
     }
     let span = Span::new(start, end);
     (span.len() > 1).then_some(span)
+}
+
+/// The `rule` of attributions a learned model found; their findings say `detector: "model"`.
+pub const MODEL: &str = "model";
+
+/// An attribution found by someone other than the rules (the learned tier's tagger), with its
+/// source classified as the rules classify theirs: named, anonymous, the outlet itself…
+/// `None` when `source` lies in no sentence.
+pub fn from_spans(
+    view: &TextView<'_>,
+    outlet: &Outlet,
+    source: Span,
+    cue: Span,
+    content: Span,
+) -> Option<Attribution> {
+    let i = view.sentence_at(source.start)?;
+    let sentence = &view.sentences[i];
+    let (source_type, descriptor) = match sentence.lang {
+        Lang::Zh => zh::classify(view, source, outlet),
+        _ => en::classify_span(view, i, source, outlet),
+    };
+    Some(Attribution::new(
+        source,
+        (source_type, descriptor),
+        cue,
+        content,
+        MODEL,
+        sentence.paragraph,
+    ))
 }
 
 /// All attributions of a document, in text order.
@@ -266,5 +299,44 @@ fn refers(plural: bool, kind: SourceType, text: &str) -> bool {
         SourceType::Anonymous | SourceType::VagueGroup => plural == looks_plural || plural,
         SourceType::NamedOrg | SourceType::SelfOutlet => plural,
         SourceType::Pronoun => false,
+    }
+}
+
+#[cfg(test)]
+mod from_spans_tests {
+    use super::*;
+
+    #[test]
+    fn a_model_found_source_is_classified_as_the_rules_classify() {
+        let text = "Sources close to the matter told reporters the deal was off. \
+                    新华社报道称，谈判已经结束。";
+        let view = TextView::new(text);
+        let outlet = Outlet::new(None);
+        let at = |s: &str| {
+            let i = text.find(s).expect("in text");
+            Span::new(i, i + s.len())
+        };
+        let a = from_spans(
+            &view,
+            &outlet,
+            at("Sources close to the matter"),
+            at("told"),
+            at("the deal was off"),
+        )
+        .expect("attribution");
+        assert_eq!(a.source_type, SourceType::Anonymous);
+        let zh = from_spans(
+            &view,
+            &outlet,
+            at("新华社"),
+            at("报道称"),
+            at("谈判已经结束"),
+        )
+        .expect("attribution");
+        assert_eq!(zh.source_type, SourceType::NamedOrg);
+        match zh.into_finding(&view) {
+            Finding::Attribution { detector, .. } => assert_eq!(detector, "model"),
+            _ => panic!("an attribution"),
+        }
     }
 }

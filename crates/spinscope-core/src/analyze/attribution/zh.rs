@@ -391,7 +391,11 @@ fn quote_before(view: &TextView<'_>, clause: usize) -> Option<Span> {
 }
 
 /// What kind of source a Chinese phrase names, and its descriptor.
-fn classify(view: &TextView<'_>, source: Span, outlet: &Outlet) -> (SourceType, Option<String>) {
+pub(super) fn classify(
+    view: &TextView<'_>,
+    source: Span,
+    outlet: &Outlet,
+) -> (SourceType, Option<String>) {
     let lex = lexicon();
     let simp = source.slice(&view.simplified);
     let original = source.slice(view.text);

@@ -55,15 +55,7 @@ struct Ctx<'a, 'v> {
 }
 
 pub(super) fn sentence(view: &TextView<'_>, i: usize, outlet: &Outlet, out: &mut Vec<Attribution>) {
-    let s = &view.sentences[i];
-    let ctx = Ctx {
-        view,
-        toks: view.sentence_tokens(s),
-        span: s.span,
-        paragraph: s.paragraph,
-        outlet,
-        lex: lexicon(),
-    };
+    let ctx = Ctx::new(view, i, outlet);
     if ctx.toks.is_empty() {
         return;
     }
@@ -91,21 +83,28 @@ pub(super) fn classify_span(
     span: Span,
     outlet: &Outlet,
 ) -> (SourceType, Option<String>) {
-    let s = &view.sentences[i];
-    let ctx = Ctx {
-        view,
-        toks: view.sentence_tokens(s),
-        span: s.span,
-        paragraph: s.paragraph,
-        outlet,
-        lex: lexicon(),
-    };
+    let ctx = Ctx::new(view, i, outlet);
     let from = ctx.toks.partition_point(|t| t.span.end <= span.start);
     let to = ctx.toks.partition_point(|t| t.span.start < span.end);
     if from >= to {
         return (SourceType::VagueGroup, None);
     }
     ctx.classify(from, to)
+}
+
+impl<'a, 'v> Ctx<'a, 'v> {
+    /// Sentence `i` of `view`.
+    fn new(view: &'a TextView<'v>, i: usize, outlet: &'a Outlet) -> Self {
+        let s = &view.sentences[i];
+        Ctx {
+            view,
+            toks: view.sentence_tokens(s),
+            span: s.span,
+            paragraph: s.paragraph,
+            outlet,
+            lex: lexicon(),
+        }
+    }
 }
 
 impl Ctx<'_, '_> {

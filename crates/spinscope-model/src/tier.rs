@@ -401,7 +401,7 @@ impl FullTier {
                 (k as u8, best)
             })
             .unzip();
-        let found = crate::finetune::decode_bio(e, &tags);
+        let found = crate::finetune::attribution_spans(view.text, e, &tags);
         let outlet = spinscope_core::analyze::attribution::Outlet::new(None);
         for [source, cue, content_span] in attribution_triples(e, &found) {
             let mean = |(s, t): (usize, usize)| {

@@ -760,9 +760,26 @@ pub fn import(
     let check_max_difference = diff(&check.spans, "check.span_p")?
         .max(diff(&check.claims, "check.claim_p")?)
         .max((technique_p.get(label_index).copied().unwrap_or(0.0) - check.label_p).abs());
+    let their_tags = tensor(&final_tensors, "check.attribution")?
+        .flatten_all()?
+        .to_vec1::<u8>()?;
+    let tags_differing = check
+        .attribution
+        .iter()
+        .zip(&their_tags)
+        .filter(|(a, b)| a != b)
+        .count()
+        + check.attribution.len().abs_diff(their_tags.len());
     log.line(&format!(
-        "check text: candle and PyTorch differ by at most {check_max_difference:.4} (span, claim and label probabilities)"
+        "check text: candle and PyTorch differ by at most {check_max_difference:.4} (span, claim and label probabilities); attribution tags differ on {tags_differing} of {} tokens",
+        their_tags.len()
     ));
+    if tags_differing > 1 {
+        return Err(format!(
+            "candle's attribution tags differ from PyTorch's on {tags_differing} tokens of the check text: not writing the model"
+        )
+        .into());
+    }
     if check_max_difference > 0.02 {
         return Err(format!(
             "candle's adapted encoder disagrees with PyTorch's by {check_max_difference} on the check text: not writing the model"

@@ -127,6 +127,36 @@ impl Heads {
         Ok((Technique::ALL[best.min(Technique::ALL.len() - 1)], score))
     }
 
+    /// The attribution tagger's likeliest BIO tag of every token, with its probability; `None`
+    /// for heads without a tagger.
+    pub fn attribution_tags(
+        &self,
+        e: &Encoded,
+    ) -> candle_core::Result<Option<(Vec<u8>, Vec<f32>)>> {
+        let Some(head) = &self.attribution else {
+            return Ok(None);
+        };
+        if e.spans.is_empty() {
+            return Ok(Some((Vec::new(), Vec::new())));
+        }
+        let x = Tensor::from_slice(&e.states, (e.spans.len(), e.hidden_size), &Device::Cpu)?;
+        Ok(Some(
+            head.probabilities(&x)?
+                .iter()
+                .map(|row| {
+                    let (k, &best) = row.iter().enumerate().fold((0, &f32::MIN), |b, (k, x)| {
+                        if x > b.1 {
+                            (k, x)
+                        } else {
+                            b
+                        }
+                    });
+                    (k as u8, best)
+                })
+                .unzip(),
+        ))
+    }
+
     /// P(check-worthy) of every sentence of `e`.
     pub fn claim_probabilities(&self, e: &Encoded) -> candle_core::Result<Vec<f32>> {
         if e.sentences.is_empty() {
@@ -383,24 +413,9 @@ impl FullTier {
         findings: &mut [Finding],
         added: &mut Vec<Finding>,
     ) -> Result<(), Error> {
-        let Some(head) = &self.heads.attribution else {
+        let Some((tags, confidence)) = self.heads.attribution_tags(e)? else {
             return Ok(());
         };
-        if e.spans.is_empty() {
-            return Ok(());
-        }
-        let x = Tensor::from_slice(&e.states, (e.spans.len(), e.hidden_size), &Device::Cpu)?;
-        let p = head.probabilities(&x)?;
-        let (tags, confidence): (Vec<u8>, Vec<f32>) = p
-            .iter()
-            .map(|row| {
-                let (k, &best) =
-                    row.iter()
-                        .enumerate()
-                        .fold((0, &f32::MIN), |b, (k, x)| if x > b.1 { (k, x) } else { b });
-                (k as u8, best)
-            })
-            .unzip();
         let found = crate::finetune::attribution_spans(view.text, e, &tags);
         let outlet = spinscope_core::analyze::attribution::Outlet::new(None);
         for [source, cue, content_span] in attribution_triples(e, &found) {

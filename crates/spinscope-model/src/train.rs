@@ -273,6 +273,9 @@ pub struct Check {
     /// The technique label of the first sentence, and its probability.
     pub label: String,
     pub label_p: f32,
+    /// The attribution tagger's BIO tag of every token (empty for heads without one).
+    #[serde(default)]
+    pub attribution: Vec<u8>,
 }
 
 /// Fixed input of [`Check`]: English and Chinese.
@@ -297,6 +300,10 @@ impl Check {
             spans: heads.span_probabilities(&e)?.into_iter().take(12).collect(),
             label: label.label().to_string(),
             label_p,
+            attribution: heads
+                .attribution_tags(&e)?
+                .map(|(t, _)| t)
+                .unwrap_or_default(),
         })
     }
 }

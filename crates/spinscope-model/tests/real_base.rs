@@ -92,4 +92,6 @@ fn the_shipped_heads_say_what_they_said_when_trained() {
         recorded.spans
     );
     assert!((now.label_p - recorded.label_p).abs() < 1e-3);
+    assert!(!recorded.attribution.is_empty());
+    assert_eq!(now.attribution, recorded.attribution);
 }

@@ -6,7 +6,6 @@
 use std::time::Instant;
 
 use spinscope_core::TextView;
-use spinscope_model::tier::Heads;
 use spinscope_model::{base, features, FullTier, Model};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -70,8 +69,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         tokens as f64 / secs
     );
 
-    // The whole tier: segmentation, encoder, heads, findings.
-    let tier = FullTier::new(model, Heads::from_bytes(spinscope_model::SHIPPED_HEADS)?);
+    // The whole tier as shipped: the adapter merged into the base, segmentation, encoder, heads,
+    // findings.
+    drop(model);
+    let tier = FullTier::load()?;
     let started = Instant::now();
     let view = TextView::new(&text);
     let mut findings = Vec::new();

@@ -167,6 +167,7 @@ fn train_model(args: ModelArgs) -> anyhow::Result<bool> {
                 &data,
                 &dir,
                 &cfg.out,
+                cfg.folds,
                 &mut log,
             )
             .map_err(|e| anyhow::anyhow!("{e}"))?;

@@ -21,7 +21,7 @@ pub const SHA256: &str = "1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7a
 
 /// Q4_0: 32 weights per block, an f16 scale and 16 bytes of nibbles.
 pub const BLOCK: usize = 32;
-const BLOCK_BYTES: usize = 18;
+pub const BLOCK_BYTES: usize = 18;
 
 /// Sizes of the encoder.
 #[derive(Debug, Clone, Copy, PartialEq)]

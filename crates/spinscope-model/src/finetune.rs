@@ -229,13 +229,15 @@ pub fn export(base: &Base, data: &Data, out: &Path, folds: usize) -> AnyResult<(
         tensors.insert(name, t);
     };
     // Ids and offsets as u32, labels as u8: half the size of i64, and the bundle has to travel.
-    let i64s = |v: Vec<i64>| {
+    let u32s = |v: Vec<i64>| {
         let v: Vec<u32> = v.into_iter().map(|x| x as u32).collect();
-        Tensor::from_vec(v.clone(), v.len(), &device)
+        let n = v.len();
+        Tensor::from_vec(v, n, &device)
     };
     let u8s = |v: Vec<i64>| {
         let v: Vec<u8> = v.into_iter().map(|x| x as u8).collect();
-        Tensor::from_vec(v.clone(), v.len(), &device)
+        let n = v.len();
+        Tensor::from_vec(v, n, &device)
     };
     let mut docs_tensors = |prefix: &str, docs: &[Doc]| -> candle_core::Result<()> {
         let (mut ids, mut win_off, mut doc_win, mut doc_tok) =
@@ -248,10 +250,10 @@ pub fn export(base: &Base, data: &Data, out: &Path, folds: usize) -> AnyResult<(
             doc_win.push(win_off.len() as i64 - 1);
             doc_tok.push(doc_tok.last().copied().unwrap_or(0) + d.layout.spans.len() as i64);
         }
-        put(format!("{prefix}.ids"), i64s(ids)?);
-        put(format!("{prefix}.win_off"), i64s(win_off)?);
-        put(format!("{prefix}.doc_win"), i64s(doc_win)?);
-        put(format!("{prefix}.doc_tok"), i64s(doc_tok)?);
+        put(format!("{prefix}.ids"), u32s(ids)?);
+        put(format!("{prefix}.win_off"), u32s(win_off)?);
+        put(format!("{prefix}.doc_win"), u32s(doc_win)?);
+        put(format!("{prefix}.doc_tok"), u32s(doc_tok)?);
         Ok(())
     };
     docs_tensors("ptc", &data.ptc_docs)?;
@@ -263,7 +265,7 @@ pub fn export(base: &Base, data: &Data, out: &Path, folds: usize) -> AnyResult<(
     let (si, tc, tc_label) = ptc_labels(data);
     put("ptc.si".into(), u8s(si)?);
     let n = tc_label.len();
-    put("ptc.tc".into(), i64s(tc)?.reshape((n, 5))?);
+    put("ptc.tc".into(), u32s(tc)?.reshape((n, 5))?);
     put("ptc.tc_label".into(), u8s(tc_label)?);
     put("polnear.bio".into(), u8s(bio_labels(data))?);
     let y = |rows: &[(String, bool)]| rows.iter().map(|r| i64::from(r.1)).collect::<Vec<_>>();
@@ -277,10 +279,10 @@ pub fn export(base: &Base, data: &Data, out: &Path, folds: usize) -> AnyResult<(
         .flat_map(|s| [s.tokens.start as i64, s.tokens.end as i64])
         .collect();
     let n = check_sentences.len() / 2;
-    put("check.sent".into(), i64s(check_sentences)?.reshape((n, 2))?);
+    put("check.sent".into(), u32s(check_sentences)?.reshape((n, 2))?);
     put(
         "vocab".into(),
-        i64s(used.iter().map(|&i| i64::from(i)).collect())?,
+        u32s(used.iter().map(|&i| i64::from(i)).collect())?,
     );
     candle_core::safetensors::save(&tensors, out.join(DATA_FILE))?;
 
@@ -290,7 +292,7 @@ pub fn export(base: &Base, data: &Data, out: &Path, folds: usize) -> AnyResult<(
         let t = match w {
             Weights::F32(v) => Tensor::from_vec(v.clone(), v.len(), &device)?,
             Weights::Q4 { blocks, cols } => {
-                let per_row = cols / crate::base::BLOCK * 18;
+                let per_row = cols / crate::base::BLOCK * crate::base::BLOCK_BYTES;
                 let rows = blocks.len() / per_row;
                 if name == "emb.word" {
                     let mut picked = Vec::with_capacity(used.len() * per_row);
@@ -555,6 +557,7 @@ pub fn import(
     data: &Data,
     results: &Path,
     out: &Path,
+    folds: usize,
     log: &mut Log,
 ) -> AnyResult<Scores> {
     std::fs::create_dir_all(out)?;
@@ -575,7 +578,7 @@ pub fn import(
         )
         .into());
     }
-    let folds = 5;
+    let folds = folds.max(2);
     let ptc_off = offsets(&data.ptc_docs);
     let pol_off = offsets(&data.polnear_docs);
     let tc_gold: Vec<(usize, Span, Technique)> = data

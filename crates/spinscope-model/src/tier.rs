@@ -239,6 +239,9 @@ pub fn attribution_triples(
     out
 }
 
+/// What a rule attribution's evidence gains when the tagger found it too.
+const ENCODER_AGREES: &str = "the encoder agrees";
+
 /// Attributions only the encoder found are reported from this mean tag probability: on our
 /// examples the ones below it were mostly wrong (a recipient read as the source). Picked by
 /// reading, not measured; agreement with the rules is noted at any probability.
@@ -404,8 +407,9 @@ impl FullTier {
     }
 
     /// The attribution tagger's (source, cue, content) triples: where the rules found the same
-    /// source and content, their finding's evidence says the encoder agrees; the others become
-    /// `detector: "model"` findings, the source classified as the rules classify theirs.
+    /// source and the same cue or content, their finding's evidence says the encoder agrees
+    /// (once); the others become `detector: "model"` findings, the source classified as the
+    /// rules classify theirs (without the document's outlet, which annotators do not see).
     fn attributions(
         &self,
         view: &TextView<'_>,
@@ -440,7 +444,9 @@ impl FullTier {
                 _ => false,
             });
             if let Some(Finding::Attribution { evidence, .. }) = agreeing {
-                evidence.push_str(&format!("; the encoder agrees (p={p:.2})"));
+                if !evidence.contains(ENCODER_AGREES) {
+                    evidence.push_str(&format!("; {ENCODER_AGREES} (p={p:.2})"));
+                }
                 continue;
             }
             if p < MIN_ATTRIBUTION_P {

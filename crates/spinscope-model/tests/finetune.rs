@@ -157,7 +157,14 @@ fn the_bundle_labels_the_right_tokens_and_decodes_back() {
 #[test]
 fn a_results_folder_without_checkpoints_is_a_clear_error() {
     let (dir, base, data, mut log) = fixture();
-    let err = finetune::import(&base, &data, dir.path(), &dir.path().join("out"), &mut log)
-        .expect_err("no oof.safetensors");
+    let err = finetune::import(
+        &base,
+        &data,
+        dir.path(),
+        &dir.path().join("out"),
+        5,
+        &mut log,
+    )
+    .expect_err("no oof.safetensors");
     assert!(err.to_string().contains("oof.safetensors"), "{err}");
 }

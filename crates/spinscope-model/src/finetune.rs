@@ -18,14 +18,14 @@ use std::path::Path;
 use candle_core::{DType, Device, Tensor};
 use serde::{Deserialize, Serialize};
 use spinscope_core::doc::{byte_offsets, OffsetMap};
-use spinscope_core::eval::spans::Counts;
+use spinscope_core::eval::spans::{Counts, Prf};
 use spinscope_core::eval::{attribution_relations, brat, checkworthy, ptc};
 use spinscope_core::{Span, Technique, TextView};
 
 use crate::base::{Base, Weights};
 use crate::encoder::MAX_WINDOW;
 use crate::features::{self, Encoded};
-use crate::train::Log;
+use crate::train::{Log, SPAN_GRID};
 use crate::Model;
 
 type AnyResult<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
@@ -351,7 +351,7 @@ fn ptc_labels(data: &Data) -> (Vec<i64>, Vec<i64>, Vec<i64>) {
                 context.start as i64,
                 context.end as i64,
             ]);
-            label.push(technique_index(*technique) as i64);
+            label.push(i64::from(crate::train::technique_index(*technique)));
         }
     }
     (si, tc, label)
@@ -470,10 +470,6 @@ pub fn decode_bio(layout: &Encoded, labels: &[u8]) -> [Vec<(usize, usize)>; 3] {
     out
 }
 
-fn technique_index(t: Technique) -> usize {
-    Technique::ALL.iter().position(|&x| x == t).unwrap_or(0)
-}
-
 /// Scores of the fine-tuned model, written to `encoder-scores.json` and quoted in the model card.
 #[derive(Debug, Clone, Serialize, Default)]
 pub struct Scores {
@@ -488,9 +484,9 @@ pub struct Scores {
     pub span_threshold: f32,
     pub polnear_articles: usize,
     /// Exact-match F1 of source, cue and content, out of fold.
-    pub polnear_source: Prf3,
-    pub polnear_cue: Prf3,
-    pub polnear_content: Prf3,
+    pub polnear_source: Prf,
+    pub polnear_cue: Prf,
+    pub polnear_content: Prf,
     pub checkthat_train: usize,
     pub checkthat_dev: usize,
     pub checkthat_dev_precision: f64,
@@ -501,24 +497,6 @@ pub struct Scores {
     pub check_max_difference: f32,
     /// Every checkpoint's figures (SI F1, TC F1, source / cue / content F1, CheckThat! out-of-fold F1).
     pub by_epoch: BTreeMap<usize, [f64; 6]>,
-}
-
-/// Precision, recall, F1.
-#[derive(Debug, Clone, Copy, Serialize, Default)]
-pub struct Prf3 {
-    pub precision: f64,
-    pub recall: f64,
-    pub f1: f64,
-}
-
-impl From<spinscope_core::eval::spans::Prf> for Prf3 {
-    fn from(p: spinscope_core::eval::spans::Prf) -> Prf3 {
-        Prf3 {
-            precision: p.precision,
-            recall: p.recall,
-            f1: p.f1,
-        }
-    }
 }
 
 /// One checkpoint's out-of-fold predictions.
@@ -547,8 +525,6 @@ fn offsets(docs: &[Doc]) -> Vec<usize> {
     }
     out
 }
-
-const SPAN_GRID: [f32; 9] = [0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6];
 
 /// Step 3: scores `results` (what `scripts/finetune.py` wrote), writes the shipped heads and
 /// adapter, the check values and the scores into `out`.
@@ -603,34 +579,13 @@ pub fn import(
             (&data.ptc_docs[i].layout, &p.si[ptc_off[i]..ptc_off[i + 1]])
         })
     };
-    let best = |grid: &[f32], score: &dyn Fn(f32) -> f64| {
-        grid.iter()
-            .copied()
-            .fold((grid[0], f64::MIN), |b, t| {
-                let s = score(t);
-                if s > b.1 {
-                    (t, s)
-                } else {
-                    b
-                }
-            })
-            .0
-    };
-    let claim_grid: Vec<f32> = (2..=16).map(|i| i as f32 * 0.05).collect();
-    let claim_f1 = |p: &[f32], y: &[bool], t: f32| {
-        let (mut tp, mut fp, mut fneg) = (0.0, 0.0, 0.0);
-        for (&p, &y) in p.iter().zip(y) {
-            match (p >= t, y) {
-                (true, true) => tp += 1.0,
-                (true, false) => fp += 1.0,
-                (false, true) => fneg += 1.0,
-                _ => {}
-            }
-        }
-        let r = |a: f64, b: f64| if b > 0.0 { a / b } else { 0.0 };
-        spinscope_core::eval::spans::Prf::new(r(tp, tp + fp), r(tp, tp + fneg))
-    };
-    let ct_y: Vec<bool> = data.checkthat_train.iter().map(|r| r.1).collect();
+    use crate::train::{best_threshold as best, f1 as claim_f1};
+    let claim_grid = crate::train::claim_grid();
+    let ct_y: Vec<u32> = data
+        .checkthat_train
+        .iter()
+        .map(|r| u32::from(r.1))
+        .collect();
 
     // Every checkpoint scored out of fold.
     let mut per_epoch = Vec::new();
@@ -640,7 +595,7 @@ pub fn import(
         for fold in 0..folds {
             let (others, test): (Vec<usize>, Vec<usize>) =
                 (0..data.ptc.len()).partition(|i| i % folds != fold);
-            let t = best(&SPAN_GRID, &|t| si_at(&p, &others, t).f1);
+            let t = best(&SPAN_GRID, |t| si_at(&p, &others, t).f1);
             let s = si_at(&p, &test, t);
             si = (si.0 + s.precision, si.1 + s.recall, si.2 + s.f1);
         }
@@ -683,7 +638,7 @@ pub fn import(
                 roles[r].add(&predicted, &gold);
             }
         }
-        let t = best(&claim_grid, &|t| claim_f1(&p.claims, &ct_y, t).f1);
+        let t = best(&claim_grid, |t| claim_f1(&p.claims, &ct_y, t).f1);
         let ct = claim_f1(&p.claims, &ct_y, t).f1;
         let figures = [
             si.2,
@@ -715,14 +670,14 @@ pub fn import(
         .0;
     let (epoch, si, figures, roles, p) = &per_epoch[chosen];
     let all: Vec<usize> = (0..data.ptc.len()).collect();
-    let span_threshold = best(&SPAN_GRID, &|t| si_at(p, &all, t).f1);
-    let claim_threshold = best(&claim_grid, &|t| claim_f1(&p.claims, &ct_y, t).f1);
+    let span_threshold = best(&SPAN_GRID, |t| si_at(p, &all, t).f1);
+    let claim_threshold = best(&claim_grid, |t| claim_f1(&p.claims, &ct_y, t).f1);
 
     let final_path = results.join(format!("final-e{epoch}.safetensors"));
     let final_tensors = candle_core::safetensors::load(&final_path, &Device::Cpu)
         .map_err(|e| format!("{}: {e}", final_path.display()))?;
     let dev_p = floats(tensor(&final_tensors, "ct_dev.p")?)?;
-    let dev_y: Vec<bool> = data.checkthat_dev.iter().map(|r| r.1).collect();
+    let dev_y: Vec<u32> = data.checkthat_dev.iter().map(|r| u32::from(r.1)).collect();
     let dev = claim_f1(&dev_p, &dev_y, claim_threshold);
 
     let mlp = |name: &str| crate::heads::Mlp::from_tensors(name, &final_tensors);
@@ -805,9 +760,9 @@ pub fn import(
         ptc_tc_micro_f1: figures[1],
         span_threshold,
         polnear_articles: data.polnear.len(),
-        polnear_source: roles[0].exact().into(),
-        polnear_cue: roles[1].exact().into(),
-        polnear_content: roles[2].exact().into(),
+        polnear_source: roles[0].exact(),
+        polnear_cue: roles[1].exact(),
+        polnear_content: roles[2].exact(),
         checkthat_train: data.checkthat_train.len(),
         checkthat_dev: data.checkthat_dev.len(),
         checkthat_dev_precision: dev.precision,

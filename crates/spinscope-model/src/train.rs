@@ -53,6 +53,14 @@ pub struct Scores {
     pub seconds_training: f64,
 }
 
+/// Span tagger thresholds tried, each fold's picked on the other folds.
+pub(crate) const SPAN_GRID: [f32; 9] = [0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6];
+
+/// Claim thresholds tried: 0.10 to 0.80 by 0.05.
+pub(crate) fn claim_grid() -> Vec<f32> {
+    (2..=16).map(|i| i as f32 * 0.05).collect()
+}
+
 /// Writes progress to stderr and to the log file.
 pub struct Log(std::fs::File);
 
@@ -143,7 +151,6 @@ pub fn run(model: &Model, cfg: &Config, log: &mut Log) -> AnyResult<Scores> {
     let tc = ptc::score_tc(&tc_predicted, &tc_gold);
     // Each fold's threshold is chosen on the other folds' out-of-fold predictions, so no
     // article's labels pick the threshold it is scored with.
-    let grid = [0.2f32, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6];
     let si_at = |indices: &[usize], threshold: f32| {
         si_score(&articles, indices, threshold, |i| {
             (&encoded[i], out_of_fold[i].as_slice())
@@ -153,12 +160,12 @@ pub fn run(model: &Model, cfg: &Config, log: &mut Log) -> AnyResult<Scores> {
     for fold in 0..folds {
         let (others, test): (Vec<usize>, Vec<usize>) =
             (0..articles.len()).partition(|i| i % folds != fold);
-        let best = best_threshold(&grid, |t| si_at(&others, t).f1);
+        let best = best_threshold(&SPAN_GRID, |t| si_at(&others, t).f1);
         let s = si_at(&test, best);
         si_sum = (si_sum.0 + s.precision, si_sum.1 + s.recall, si_sum.2 + s.f1);
     }
     let all: Vec<usize> = (0..articles.len()).collect();
-    scores.span_threshold = best_threshold(&grid, |t| si_at(&all, t).f1);
+    scores.span_threshold = best_threshold(&SPAN_GRID, |t| si_at(&all, t).f1);
     scores.ptc_articles = articles.len();
     scores.ptc_si_precision = si_sum.0 / folds as f64;
     scores.ptc_si_recall = si_sum.1 / folds as f64;
@@ -181,7 +188,7 @@ pub fn run(model: &Model, cfg: &Config, log: &mut Log) -> AnyResult<Scores> {
     )?;
     let held_p = positive(&claim, &rows(&train_x, &held, h, &device)?)?;
     let held_y = pick(&labels, &held);
-    let claim_grid: Vec<f32> = (2..=16).map(|i| i as f32 * 0.05).collect();
+    let claim_grid = claim_grid();
     scores.claim_threshold = best_threshold(&claim_grid, |t| f1(&held_p, &held_y, t).f1);
     let claim = Mlp::new(h, 256, 2, cfg.seed, &device)?;
     claim.train(
@@ -362,7 +369,7 @@ fn train_technique_heads(
     })
 }
 
-fn technique_index(t: Technique) -> u32 {
+pub(crate) fn technique_index(t: Technique) -> u32 {
     Technique::ALL.iter().position(|&x| x == t).unwrap_or(0) as u32
 }
 
@@ -542,7 +549,7 @@ fn positive(head: &Mlp, x: &Tensor) -> candle_core::Result<Vec<f32>> {
 }
 
 /// Precision, recall and F1 of the positive class at `threshold`.
-fn f1(p: &[f32], y: &[u32], threshold: f32) -> Prf {
+pub(crate) fn f1(p: &[f32], y: &[u32], threshold: f32) -> Prf {
     let (mut tp, mut fp, mut fneg) = (0.0, 0.0, 0.0);
     for (&p, &y) in p.iter().zip(y) {
         match (p >= threshold, y == 1) {
@@ -556,7 +563,7 @@ fn f1(p: &[f32], y: &[u32], threshold: f32) -> Prf {
     Prf::new(ratio(tp, tp + fp), ratio(tp, tp + fneg))
 }
 
-fn best_threshold(grid: &[f32], score: impl Fn(f32) -> f64) -> f32 {
+pub(crate) fn best_threshold(grid: &[f32], score: impl Fn(f32) -> f64) -> f32 {
     let mut best = (grid[0], f64::MIN);
     for &t in grid {
         let s = score(t);

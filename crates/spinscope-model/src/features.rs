@@ -79,6 +79,14 @@ impl Encoded {
     }
 }
 
+/// The byte ranges of a view's sentences: what every caller of [`encode`] windows.
+pub fn sentence_spans(view: &spinscope_core::TextView<'_>) -> Vec<(usize, usize)> {
+    view.sentences
+        .iter()
+        .map(|s| (s.span.start, s.span.end))
+        .collect()
+}
+
 /// One window of the encoder: a sentence's tokens (or a piece of a long sentence), offsets
 /// absolute in the document.
 #[derive(Debug, Clone)]

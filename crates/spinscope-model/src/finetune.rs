@@ -70,11 +70,7 @@ impl Doc {
     /// A document cut into sentences as `analyze` cuts it.
     pub fn from_text(model: &Model, id: &str, text: &str) -> Doc {
         let view = TextView::new(text);
-        let sentences = view
-            .sentences
-            .iter()
-            .map(|s| (s.span.start, s.span.end))
-            .collect();
+        let sentences = features::sentence_spans(&view);
         Doc::new(model, id, text, sentences)
     }
 

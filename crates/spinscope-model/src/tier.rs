@@ -301,11 +301,7 @@ impl FullTier {
 
     /// Adds the model's technique and claim findings (byte offsets) to the rules' `findings`.
     pub fn annotate(&self, view: &TextView<'_>, findings: &mut Vec<Finding>) -> Result<(), Error> {
-        let sentences: Vec<(usize, usize)> = view
-            .sentences
-            .iter()
-            .map(|s| (s.span.start, s.span.end))
-            .collect();
+        let sentences = features::sentence_spans(view);
         let e = features::encode(
             &self.model.encoder,
             &self.model.tokenizer,

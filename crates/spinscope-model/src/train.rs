@@ -293,11 +293,7 @@ pub const CHECK_TEXT: &str =
 impl Check {
     pub fn compute(model: &Model, heads: &Heads) -> Result<Check, crate::Error> {
         let view = TextView::new(CHECK_TEXT);
-        let sentences: Vec<(usize, usize)> = view
-            .sentences
-            .iter()
-            .map(|s| (s.span.start, s.span.end))
-            .collect();
+        let sentences = features::sentence_spans(&view);
         let e = features::encode(&model.encoder, &model.tokenizer, CHECK_TEXT, &sentences)?;
         let first = sentences.first().copied().unwrap_or((0, 0));
         let (label, label_p) = heads.label(&e, first.0, first.1)?;
@@ -389,11 +385,7 @@ fn encode_ptc(
             Some(e) => e,
             None => {
                 let view = TextView::new(&a.text);
-                let sentences: Vec<(usize, usize)> = view
-                    .sentences
-                    .iter()
-                    .map(|s| (s.span.start, s.span.end))
-                    .collect();
+                let sentences = features::sentence_spans(&view);
                 let e = features::encode(&model.encoder, &model.tokenizer, &a.text, &sentences)?;
                 write_encoded(&path, &e)?;
                 tokens += e.spans.len();

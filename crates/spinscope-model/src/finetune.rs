@@ -377,95 +377,6 @@ fn bio_labels(data: &Data) -> Vec<i64> {
     out
 }
 
-/// Tags per word rather than per piece, as taggers over sub-word pieces are read: every piece
-/// takes its word's first piece's role (B inside a word becomes I), so a word is never cut.
-/// A piece continues a word when it follows the last one with no gap and both sides are
-/// letters or digits outside CJK; punctuation and Chinese characters are words of their own.
-pub fn word_tags(text: &str, layout: &Encoded, tags: &[u8]) -> Vec<u8> {
-    let is_cjk =
-        |c: char| ('\u{2e80}'..='\u{9fff}').contains(&c) || ('\u{f900}'..='\u{faff}').contains(&c);
-    let wordy = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() && !is_cjk(c));
-    let mut out = tags.to_vec();
-    for t in 1..tags.len().min(layout.spans.len()) {
-        let (prev, here) = (layout.spans[t - 1], layout.spans[t]);
-        let joined = prev.1 == here.0
-            && wordy(text.get(prev.0..prev.1).and_then(|s| s.chars().last()))
-            && wordy(text.get(here.0..here.1).and_then(|s| s.chars().next()));
-        if joined {
-            // B tags are odd (1 + 2 × role), I tags the next even number.
-            let tag = out[t - 1];
-            out[t] = if tag % 2 == 1 { tag + 1 } else { tag };
-        }
-    }
-    out
-}
-
-/// Pieces between two spans of one role that [`mend_spans`] bridges. Chosen on the out-of-fold
-/// PolNeAR predictions among 0, 1, 2 and 4 (content exact F1 38.3, 41.0, 42.3, 41.6).
-pub const MEND_GAP: usize = 2;
-
-/// Source, cue and content spans (bytes) from per-piece BIO tags: read per word, decoded, mended.
-pub fn attribution_spans(text: &str, layout: &Encoded, tags: &[u8]) -> [Vec<(usize, usize)>; 3] {
-    let mut found = decode_bio(layout, &word_tags(text, layout, tags));
-    mend_spans(text, layout, &mut found, MEND_GAP);
-    found
-}
-
-/// Joins runs of one role split by at most `gap` untagged pieces in the same sentence, and
-/// drops runs without a letter or digit (a stray comma tagged content is no quote).
-pub fn mend_spans(text: &str, e: &Encoded, found: &mut [Vec<(usize, usize)>; 3], gap: usize) {
-    let sentence_of = |at: usize| e.sentences.iter().position(|s| s.start <= at && at < s.end);
-    for spans in found.iter_mut() {
-        spans.retain(|&(s, t)| {
-            text.get(s..t)
-                .is_some_and(|x| x.chars().any(char::is_alphanumeric))
-        });
-        let mut merged: Vec<(usize, usize)> = Vec::with_capacity(spans.len());
-        for &(s, t) in spans.iter() {
-            if let Some(last) = merged.last_mut() {
-                let between = e.tokens_in(last.1, s).len();
-                if between <= gap && sentence_of(last.0) == sentence_of(s) {
-                    last.1 = t;
-                    continue;
-                }
-            }
-            merged.push((s, t));
-        }
-        *spans = merged;
-    }
-}
-
-/// Spans of each role from per-token BIO labels; an I after a different label opens a span.
-pub fn decode_bio(layout: &Encoded, labels: &[u8]) -> [Vec<(usize, usize)>; 3] {
-    let mut out: [Vec<(usize, usize)>; 3] = Default::default();
-    let mut open: Option<(usize, usize, usize)> = None; // role, start, end
-    for (t, &label) in labels.iter().enumerate().take(layout.spans.len()) {
-        let (start, end) = layout.spans[t];
-        let role = (label > 0).then(|| usize::from(label - 1) / 2);
-        let begins = label > 0 && (label - 1) % 2 == 0;
-        match (role, open) {
-            (Some(r), Some((o, s, _))) if r == o && !begins => open = Some((o, s, end)),
-            (Some(r), _) => {
-                if let Some((o, s, e)) = open.take() {
-                    out[o].push((s, e));
-                }
-                if r < 3 {
-                    open = Some((r, start, end));
-                }
-            }
-            (None, _) => {
-                if let Some((o, s, e)) = open.take() {
-                    out[o].push((s, e));
-                }
-            }
-        }
-    }
-    if let Some((o, s, e)) = open {
-        out[o].push((s, e));
-    }
-    out
-}
-
 /// Scores of the fine-tuned model, written to `encoder-scores.json` and quoted in the model card.
 #[derive(Debug, Clone, Serialize, Default)]
 pub struct Scores {
@@ -624,7 +535,8 @@ pub fn import(
         for (i, (a, d)) in data.polnear.iter().zip(&data.polnear_docs).enumerate() {
             let chars = OffsetMap::new(&a.text);
             let to_chars = |s: &Span| Span::new(chars.char_index(s.start), chars.char_index(s.end));
-            let found = attribution_spans(&a.text, &d.layout, &p.bio[pol_off[i]..pol_off[i + 1]]);
+            let found =
+                crate::attribution::spans(&a.text, &d.layout, &p.bio[pol_off[i]..pol_off[i + 1]]);
             for r in 0..3 {
                 let predicted: Vec<Span> = found[r]
                     .iter()
@@ -776,83 +688,4 @@ pub fn import(
     std::fs::write(&path, serde_json::to_string_pretty(&scores)? + "\n")?;
     log.line(&format!("wrote {}", path.display()));
     Ok(scores)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn layout(n: usize) -> Encoded {
-        Encoded {
-            spans: (0..n).map(|i| (2 * i, 2 * i + 1)).collect(),
-            ..Encoded::default()
-        }
-    }
-
-    #[test]
-    fn bio_tags_become_spans_per_role() {
-        // source (B I), cue (B), content (B I I), O, an I with no B opens a content span.
-        let tags = [1, 2, 3, 5, 6, 6, 0, 6];
-        let found = decode_bio(&layout(tags.len()), &tags);
-        assert_eq!(found[0], vec![(0, 3)]);
-        assert_eq!(found[1], vec![(4, 5)]);
-        assert_eq!(found[2], vec![(6, 11), (14, 15)]);
-    }
-
-    #[test]
-    fn tags_are_read_per_word_and_chinese_characters_are_words() {
-        let text = "gunsmith said no, 新华社";
-        let spans = vec![
-            (0, 3),
-            (3, 8),
-            (9, 13),
-            (14, 16),
-            (16, 17),
-            (18, 21),
-            (21, 24),
-            (24, 27),
-        ];
-        let e = Encoded {
-            spans,
-            ..Encoded::default()
-        };
-        // "smith" takes "gun"'s B as an I; the comma and each Chinese character keep their own.
-        let tags = [5, 0, 3, 6, 6, 1, 1, 2];
-        assert_eq!(word_tags(text, &e, &tags), vec![5, 6, 3, 6, 6, 1, 1, 2]);
-    }
-
-    #[test]
-    fn mending_joins_near_runs_in_a_sentence_and_drops_bare_punctuation() {
-        let text = "aa bb cc dd, ee ff";
-        let e = Encoded {
-            spans: vec![
-                (0, 2),
-                (3, 5),
-                (6, 8),
-                (9, 11),
-                (11, 12),
-                (13, 15),
-                (16, 18),
-            ],
-            sentences: vec![crate::features::SentenceStates {
-                start: 0,
-                end: text.len(),
-                tokens: 0..7,
-            }],
-            ..Encoded::default()
-        };
-        let mut found: [Vec<(usize, usize)>; 3] =
-            [vec![], vec![(11, 12)], vec![(0, 2), (6, 8), (16, 18)]];
-        mend_spans(text, &e, &mut found, 1);
-        assert!(found[1].is_empty(), "a lone comma is no cue");
-        // "aa" and "cc" are one piece apart; "ff" is three pieces after "cc".
-        assert_eq!(found[2], vec![(0, 8), (16, 18)]);
-    }
-
-    #[test]
-    fn a_b_tag_right_after_a_span_starts_another() {
-        let tags = [5, 6, 5, 6];
-        let found = decode_bio(&layout(tags.len()), &tags);
-        assert_eq!(found[2], vec![(0, 3), (4, 7)]);
-    }
 }

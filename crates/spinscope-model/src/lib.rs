@@ -5,6 +5,7 @@
 //! [`base`] reads and checks the weights, [`tokenizer`] cuts text into pieces with byte offsets,
 //! [`encoder`] is the transformer.
 
+pub mod attribution;
 pub mod base;
 pub mod encoder;
 pub mod features;

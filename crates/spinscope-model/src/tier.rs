@@ -416,7 +416,7 @@ impl FullTier {
         let Some((tags, confidence)) = self.heads.attribution_tags(e)? else {
             return Ok(());
         };
-        let found = crate::finetune::attribution_spans(view.text, e, &tags);
+        let found = crate::attribution::spans(view.text, e, &tags);
         let outlet = spinscope_core::analyze::attribution::Outlet::new(None);
         for [source, cue, content_span] in attribution_triples(e, &found) {
             let mean = |(s, t): (usize, usize)| {

@@ -128,7 +128,7 @@ fn the_bundle_labels_the_right_tokens_and_decodes_back() {
     let bio = u8s(&t, "polnear.bio");
     let doc = &data.polnear_docs[0];
     assert_eq!(bio.len(), doc.layout.spans.len());
-    let found = finetune::decode_bio(&doc.layout, &bio);
+    let found = spinscope_model::attribution::decode_bio(&doc.layout, &bio);
     for (r, role) in finetune::ROLES.iter().enumerate() {
         let mut got: Vec<&str> = found[r].iter().map(|&(s, e)| &POLNEAR_TEXT[s..e]).collect();
         let mut want: Vec<&str> = data.polnear[0].roles[r]

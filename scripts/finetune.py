@@ -397,6 +397,14 @@ def predict(model, docs, doc_list, device, autocast, budget, chunk=64):
         yield g, states.float(), starts
 
 
+def weights(model):
+    """The adapter and the four heads, as the import reads them."""
+    out = dict(model.encoder.adapter())
+    for head in ["span", "technique", "attribution", "claim"]:
+        out.update(getattr(model, head).tensors(head))
+    return {k: np.ascontiguousarray(v) for k, v in out.items()}
+
+
 @torch.no_grad()
 def save_checkpoint(args, model, name, epoch, device, autocast, ptc, pol, ct, ct_dev, check, ptc_test, pol_test, ct_test, tc, si, bio, tc_label, ct_y, data):
     model.eval()
@@ -417,18 +425,23 @@ def save_checkpoint(args, model, name, epoch, device, autocast, ptc, pol, ct, ct
                 feats = torch.cat([segment_mean(states, ranges[:, :2]), segment_mean(states, ranges[:, 2:])], 1)
                 tc_p[rows] = probs(model.technique(feats)).cpu().numpy()
         bio_p = np.full(len(bio), 255, dtype=np.uint8)
+        bio_probs = np.full((len(bio), model.attribution.w2.shape[0]), -1.0, dtype=np.float16)
         for g, states, _ in predict(model, pol, pol_test, device, autocast, args.budget):
-            p = model.attribution(states).argmax(-1).cpu().numpy().astype(np.uint8)
+            p = probs(model.attribution(states)).cpu().numpy()
             at = 0
             for d in g:
                 n = pol.tokens(d)
-                bio_p[pol.doc_tok[d] : pol.doc_tok[d] + n] = p[at : at + n]
+                bio_p[pol.doc_tok[d] : pol.doc_tok[d] + n] = p[at : at + n].argmax(-1)
+                bio_probs[pol.doc_tok[d] : pol.doc_tok[d] + n] = p[at : at + n]
                 at += n
         ct_p = np.full(len(ct_y), -1.0, dtype=np.float32)
         for g, states, starts in predict(model, ct, ct_test, device, autocast, args.budget, chunk=1024):
             ranges = np.array([starts[:-1], starts[1:]]).T
             ct_p[g] = probs(model.claim(segment_mean(states, ranges)))[:, 1].cpu().numpy()
-        out = {"ptc.si_p": si_p, "ptc.tc_p": tc_p, "polnear.bio": bio_p, "ct_train.p": ct_p}
+        out = {"ptc.si_p": si_p, "ptc.tc_p": tc_p, "polnear.bio": bio_p, "polnear.bio_p": bio_probs, "ct_train.p": ct_p}
+        # The fold's own model too, so work on these results off the GPU (new heads, other
+        # decodings) can stay held out: fold k's model never saw fold k.
+        save_file(weights(model), os.path.join(args.work, f"{name}-model-e{epoch}.safetensors"))
         # Quick held-out figures for the log (the real scores come from spinscope's scorers).
         m = si_p >= 0
         pred, gold = si_p[m] >= 0.5, si[m] == 1
@@ -440,9 +453,7 @@ def save_checkpoint(args, model, name, epoch, device, autocast, ptc, pol, ct, ct
         bacc = float((bio_p[mb] == bio[mb]).mean()) if mb.any() else 0.0
         log(f"{name}: epoch {epoch} held out: SI token F1@0.5 {f1:.3f}, TC accuracy {acc:.3f}, BIO token accuracy {bacc:.3f}")
     else:
-        out.update(model.encoder.adapter())
-        for head in ["span", "technique", "attribution", "claim"]:
-            out.update(getattr(model, head).tensors(head))
+        out.update(weights(model))
         dev_p = np.zeros(ct_dev.n, dtype=np.float32)
         for g, states, starts in predict(model, ct_dev, np.arange(ct_dev.n), device, autocast, args.budget, chunk=1024):
             ranges = np.array([starts[:-1], starts[1:]]).T
@@ -470,7 +481,7 @@ def save_checkpoint(args, model, name, epoch, device, autocast, ptc, pol, ct, ct
 
 def merge(args, cfg):
     """Out-of-fold predictions of every checkpoint all folds reached, in one file; the final
-    model's checkpoints copied."""
+    model's and the folds' models of those checkpoints moved next to it."""
     folds = cfg["folds"]
     out = {}
     for e in sorted(set(args.checkpoints) | {args.epochs}):
@@ -488,9 +499,9 @@ def merge(args, cfg):
                 missing = merged[k] == 255 if v.dtype == np.uint8 else merged[k] < 0
                 merged[k][missing] = v[missing]
         out.update({f"e{e}.{k}": v for k, v in merged.items()})
-        final = os.path.join(args.work, f"final-e{e}.safetensors")
-        if os.path.exists(final):
-            os.replace(final, os.path.join(args.out, f"final-e{e}.safetensors"))
+        for kept in [f"final-e{e}.safetensors"] + [f"fold{k}-model-e{e}.safetensors" for k in range(folds)]:
+            if os.path.exists(os.path.join(args.work, kept)):
+                os.replace(os.path.join(args.work, kept), os.path.join(args.out, kept))
     if out:
         save_file(out, os.path.join(args.out, "oof.safetensors"))
         log(f"wrote {os.path.join(args.out, 'oof.safetensors')}")

@@ -46,6 +46,11 @@ pub struct ModelArgs {
     /// and write the adapted encoder's file, its scores and check values into --out.
     #[arg(long, value_name = "DIR")]
     import: Option<PathBuf>,
+    /// Retrain only the technique span and label heads, on CPU, over the fine-tuned encoder in
+    /// FILE (e.g. models/encoder-heads.safetensors), keeping its adapter, attribution and claim
+    /// heads; writes the heads file, encoder-refit-scores.json and refit-techniques.log.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["export", "import"])]
+    refit_techniques: Option<PathBuf>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -133,9 +138,12 @@ fn train_model(args: ModelArgs) -> anyhow::Result<bool> {
     if !path.exists() {
         anyhow::bail!(spinscope_model::Error::Missing(path.display().to_string()));
     }
-    let model = spinscope_model::Model::load(&path)?;
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("{}: cannot create", args.out.display()))?;
+    if let Some(file) = &args.refit_techniques {
+        return refit_techniques(&args, file, &path);
+    }
+    let model = spinscope_model::Model::load(&path)?;
     let log_path = args.out.join("train-model.log");
     let mut log = train::Log::create(&log_path)
         .with_context(|| format!("{}: cannot create", log_path.display()))?;
@@ -176,6 +184,39 @@ fn train_model(args: ModelArgs) -> anyhow::Result<bool> {
         }
     }
     let scores = train::run(&model, &cfg, &mut log).map_err(|e| anyhow::anyhow!("{e}"))?;
+    println!("{}", serde_json::to_string_pretty(&scores)?);
+    Ok(true)
+}
+
+/// `train model --refit-techniques FILE`: new technique heads over FILE's adapted encoder.
+fn refit_techniques(
+    args: &ModelArgs,
+    file: &std::path::Path,
+    base_path: &std::path::Path,
+) -> anyhow::Result<bool> {
+    use spinscope_model::{base::Base, tier::Heads, train, Model};
+    let bytes = std::fs::read(file).with_context(|| format!("{}: cannot read", file.display()))?;
+    let kept = Heads::from_bytes(&bytes)
+        .map_err(|e| anyhow::anyhow!("{}: not a heads file: {e}", file.display()))?;
+    let model = Model::adapted(&Base::load(base_path)?, kept.adapter.as_ref())?;
+    let log_path = args.out.join("refit-techniques.log");
+    let mut log = train::Log::create(&log_path)
+        .with_context(|| format!("{}: cannot create", log_path.display()))?;
+    // States of the adapted encoder differ from the base's: their own cache, named by the file.
+    let digest = spinscope_model::base::sha256_hex(&bytes);
+    let cache = args
+        .cache
+        .clone()
+        .unwrap_or_else(|| spinscope_model::model_dir().join("train-cache"))
+        .join(format!("adapted-{}", &digest[..12]));
+    let cfg = train::Config {
+        data: args.data.clone(),
+        out: args.out.clone(),
+        cache,
+        seed: args.seed,
+        folds: args.folds,
+    };
+    let scores = train::refit(&model, kept, &cfg, &mut log).map_err(|e| anyhow::anyhow!("{e}"))?;
     println!("{}", serde_json::to_string_pretty(&scores)?);
     Ok(true)
 }

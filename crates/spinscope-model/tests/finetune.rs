@@ -168,3 +168,87 @@ fn a_results_folder_without_checkpoints_is_a_clear_error() {
     .expect_err("no oof.safetensors");
     assert!(err.to_string().contains("oof.safetensors"), "{err}");
 }
+
+/// Heads over the tiny encoder with a small adapter on layer 0's query matrix.
+fn adapted_heads(with_adapter: bool) -> spinscope_model::tier::Heads {
+    use spinscope_model::heads::Mlp;
+    let device = Device::Cpu;
+    let h = 32;
+    let mut adapter = spinscope_model::encoder::Adapter::new();
+    adapter.insert(
+        "lora.l0.q.a".into(),
+        Tensor::full(0.01f32, (2, h), &device).expect("a"),
+    );
+    adapter.insert(
+        "lora.l0.q.b".into(),
+        Tensor::full(0.02f32, (h, 2), &device).expect("b"),
+    );
+    spinscope_model::tier::Heads {
+        span: Mlp::new(h, 16, 2, 1, &device).expect("span"),
+        technique: Mlp::new(2 * h, 16, 14, 2, &device).expect("technique"),
+        claim: Mlp::new(h, 16, 2, 3, &device).expect("claim"),
+        attribution: Some(Mlp::new(h, 16, 7, 4, &device).expect("attribution")),
+        adapter: with_adapter.then_some(adapter),
+        span_threshold: 0.5,
+        claim_threshold: 0.45,
+    }
+}
+
+fn refit_config(dir: &Path) -> spinscope_model::train::Config {
+    spinscope_model::train::Config {
+        data: dir.to_path_buf(),
+        out: dir.join("out"),
+        cache: dir.join("cache"),
+        seed: 7,
+        folds: 2,
+    }
+}
+
+#[test]
+fn refitting_replaces_the_technique_heads_and_keeps_the_rest() {
+    let (dir, base, _data, mut log) = fixture();
+    let heads = adapted_heads(true);
+    let before = dir.path().join("before.safetensors");
+    heads.save(&before).expect("save");
+    let model = Model::adapted(&base, heads.adapter.as_ref()).expect("model");
+    let cfg = refit_config(dir.path());
+    let scores = spinscope_model::train::refit(&model, heads, &cfg, &mut log).expect("refit");
+    assert!(!scores.held_out_for_the_encoder);
+    assert_eq!(scores.ptc_articles, 1);
+    let (old, new) = (
+        load(&before),
+        load(&cfg.out.join(spinscope_model::tier::HEADS_FILE)),
+    );
+    let same = |name: &str| {
+        let flat = |t: &HashMap<String, Tensor>| -> Vec<f32> {
+            t[name].flatten_all().and_then(|x| x.to_vec1()).expect(name)
+        };
+        flat(&old) == flat(&new)
+    };
+    for kept in [
+        "lora.l0.q.a",
+        "lora.l0.q.b",
+        "attribution.w1",
+        "claim.w1",
+        "claim.threshold",
+    ] {
+        assert!(same(kept), "{kept} changed");
+    }
+    for refit in ["span.w1", "technique.w1"] {
+        assert!(!same(refit), "{refit} was not retrained");
+    }
+    assert!(cfg
+        .out
+        .join(spinscope_model::train::REFIT_SCORES_FILE)
+        .exists());
+}
+
+#[test]
+fn refitting_heads_without_an_adapter_is_refused() {
+    let (dir, base, _data, mut log) = fixture();
+    let model = Model::from_base(&base).expect("model");
+    let cfg = refit_config(dir.path());
+    let err = spinscope_model::train::refit(&model, adapted_heads(false), &cfg, &mut log)
+        .expect_err("no adapter");
+    assert!(err.to_string().contains("no adapter"), "{err}");
+}

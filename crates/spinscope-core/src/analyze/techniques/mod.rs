@@ -85,7 +85,9 @@ pub fn classify_spans(doc: &Document, spans: &[Span]) -> Vec<Technique> {
 /// The least model score a span needs to appear in a report for people.
 pub const DISPLAY_MIN_SCORE: f32 = 0.55;
 
-fn has_content_word(view: &TextView<'_>, span: Span) -> bool {
+/// Whether `span` holds a word that is not a stopword: a report for people skips spans of bare
+/// function words and punctuation.
+pub fn has_content_word(view: &TextView<'_>, span: Span) -> bool {
     let from = view.tokens.partition_point(|t| t.span.start < span.start);
     view.tokens[from..]
         .iter()

@@ -7,7 +7,8 @@ trains LoRA adapters on every matrix of the encoder together with four heads, on
 tasks:
 
   span         per token: inside a persuasion technique span (PTC)
-  technique    per gold span: [mean of its tokens; mean of its sentences] -> 14 labels (PTC)
+  technique    per gold span: [mean of its tokens; mean of its sentences; max of its tokens]
+               -> 14 labels (PTC)
   attribution  per token: BIO of source / cue / content (PolNeAR)
   claim        per sentence: mean of its tokens -> check-worthy (CheckThat! 2024 English)
 
@@ -185,7 +186,7 @@ class Model(nn.Module):
         h = cfg["hidden"]
         self.encoder = Encoder(cfg, base, args.rank, args.alpha, args.lora_dropout)
         self.span = Mlp(h, 2)
-        self.technique = Mlp(2 * h, len(cfg["techniques"]))
+        self.technique = Mlp(3 * h, len(cfg["techniques"]))
         self.attribution = Mlp(h, 1 + 2 * len(cfg["roles"]))
         self.claim = Mlp(h, 2)
 
@@ -252,6 +253,24 @@ def segment_mean(states, ranges):
     e = torch.as_tensor(ranges[:, 1], device=states.device)
     n = (e - s).clamp(min=1).to(states.dtype)[:, None]
     return (cs[e] - cs[s]) / n
+
+
+def segment_max(states, ranges):
+    """Elementwise max of states over each [start, end) row range (zeros when empty)."""
+    s = torch.as_tensor(ranges[:, 0], device=states.device)
+    n = torch.as_tensor(ranges[:, 1] - ranges[:, 0], device=states.device).clamp(min=0)
+    width = max(1, int(n.max())) if len(n) else 1
+    steps = torch.arange(width, device=states.device)
+    rows = (s[:, None] + steps[None, :]).clamp(max=states.shape[0] - 1)
+    inside = steps[None, :] < n[:, None]
+    low = torch.finfo(states.dtype).min
+    picked = states[rows].masked_fill(~inside[:, :, None], low).amax(1)
+    return torch.where((n > 0)[:, None], picked, torch.zeros_like(picked))
+
+
+def span_features(states, ranges):
+    """spinscope's `tier::span_features`: [mean of the span; mean of its sentences; max of the span]."""
+    return torch.cat([segment_mean(states, ranges[:, :2]), segment_mean(states, ranges[:, 2:]), segment_max(states, ranges[:, :2])], 1)
 
 
 def tc_rows(tc, doc_list, starts):
@@ -359,7 +378,7 @@ def run(args):
                     loss = F.cross_entropy(model.span(states).float(), y)
                     rows, ranges = tc_rows(tc, g, starts)
                     if len(rows):
-                        feats = torch.cat([segment_mean(states, ranges[:, :2]), segment_mean(states, ranges[:, 2:])], 1)
+                        feats = span_features(states, ranges)
                         yt = torch.from_numpy(tc_label[rows]).to(device)
                         loss = loss + F.cross_entropy(model.technique(feats).float(), yt)
                 elif task == "pol":
@@ -422,7 +441,7 @@ def save_checkpoint(args, model, name, epoch, device, autocast, ptc, pol, ct, ct
                 at += n
             rows, ranges = tc_rows(tc, g, starts)
             if len(rows):
-                feats = torch.cat([segment_mean(states, ranges[:, :2]), segment_mean(states, ranges[:, 2:])], 1)
+                feats = span_features(states, ranges)
                 tc_p[rows] = probs(model.technique(feats)).cpu().numpy()
         bio_p = np.full(len(bio), 255, dtype=np.uint8)
         bio_probs = np.full((len(bio), model.attribution.w2.shape[0]), -1.0, dtype=np.float16)
@@ -466,7 +485,7 @@ def save_checkpoint(args, model, name, epoch, device, autocast, ptc, pol, ct, ct
         out["check.span_p"] = probs(model.span(states))[:, 1].cpu().numpy()
         out["check.claim_p"] = probs(model.claim(segment_mean(states, sent)))[:, 1].cpu().numpy()
         first = np.array([[sent[0, 0], sent[0, 1]]])
-        feats = torch.cat([segment_mean(states, first), segment_mean(states, first)], 1)
+        feats = span_features(states, np.concatenate([first, first], 1))
         out["check.technique_p"] = probs(model.technique(feats))[0].cpu().numpy()
         out["check.attribution"] = model.attribution(states).argmax(-1).cpu().numpy().astype(np.uint8)
     path = os.path.join(args.work, f"{name}-e{epoch}.safetensors")

@@ -202,8 +202,14 @@ fn refit_techniques(
     let log_path = args.out.join("refit-techniques.log");
     let mut log = train::Log::create(&log_path)
         .with_context(|| format!("{}: cannot create", log_path.display()))?;
-    // States of the adapted encoder differ from the base's: their own cache, named by the file.
-    let digest = spinscope_model::base::sha256_hex(&bytes);
+    // States of the adapted encoder differ from the base's: their own cache, named by the adapter.
+    let Some(adapter) = kept.adapter.as_ref() else {
+        anyhow::bail!(
+            "{}: holds no adapter; train its heads with `spinscope train model`",
+            file.display()
+        );
+    };
+    let digest = spinscope_model::encoder::adapter_digest(adapter)?;
     let cache = args
         .cache
         .clone()

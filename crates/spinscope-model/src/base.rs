@@ -388,11 +388,6 @@ fn slice(bytes: &[u8], offset: usize, len: usize) -> Result<&[u8], String> {
         .ok_or_else(|| "tensor data out of range".to_string())
 }
 
-/// The sha256 of `bytes` in lower-case hex.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    hex(&Sha256::digest(bytes))
-}
-
 pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -39,6 +39,26 @@ pub struct Encoder {
 /// scale folded into `b`), as `scripts/finetune.py` trains them.
 pub type Adapter = std::collections::HashMap<String, Tensor>;
 
+/// A fingerprint of an adapter's values (sha256, hex): equal adapters give equal states, so
+/// caches of states are named by it.
+pub fn adapter_digest(adapter: &Adapter) -> candle_core::Result<String> {
+    use sha2::{Digest, Sha256};
+    let mut names: Vec<&String> = adapter.keys().collect();
+    names.sort();
+    let mut hash = Sha256::new();
+    for name in names {
+        hash.update(name.as_bytes());
+        for x in adapter[name]
+            .flatten_all()?
+            .to_dtype(DType::F32)?
+            .to_vec1::<f32>()?
+        {
+            hash.update(x.to_le_bytes());
+        }
+    }
+    Ok(crate::base::hex(&hash.finalize()))
+}
+
 impl Encoder {
     pub fn new(base: &Base, device: &Device) -> candle_core::Result<Encoder> {
         Encoder::adapted(base, None, device)

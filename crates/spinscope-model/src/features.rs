@@ -53,6 +53,20 @@ impl Encoded {
         out
     }
 
+    /// The elementwise max of the states of `tokens` (zeros when there are none).
+    pub fn max(&self, tokens: std::ops::Range<usize>) -> Vec<f32> {
+        if tokens.is_empty() {
+            return vec![0.0; self.hidden_size];
+        }
+        let mut out = vec![f32::MIN; self.hidden_size];
+        for t in tokens {
+            for (o, &x) in out.iter_mut().zip(self.state(t)) {
+                *o = o.max(x);
+            }
+        }
+        out
+    }
+
     /// The tokens overlapping bytes `start..end` of the document.
     pub fn tokens_in(&self, start: usize, end: usize) -> std::ops::Range<usize> {
         let first = self.spans.partition_point(|s| s.1 <= start);

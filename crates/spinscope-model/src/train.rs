@@ -430,6 +430,7 @@ fn train_technique_heads(
 ) -> AnyResult<Heads> {
     let (mut span_x, mut span_y) = (Vec::new(), Vec::new());
     let (mut tc_x, mut tc_y) = (Vec::new(), Vec::new());
+    let width = tier::SPAN_FEATURE_PARTS * h;
     for &i in train {
         let (a, e) = (&articles[i], &encoded[i]);
         for (t, &(start, end)) in e.spans.iter().enumerate() {
@@ -438,7 +439,7 @@ fn train_technique_heads(
             span_y.push(u32::from(inside));
         }
         for (technique, span) in &a.spans {
-            tc_x.extend(tier::span_features(e, span.start, span.end));
+            tc_x.extend(tier::span_features(e, span.start, span.end, width));
             tc_y.push(technique_index(*technique));
         }
     }
@@ -449,9 +450,9 @@ fn train_technique_heads(
         &[1.0, 1.0],
         training,
     )?;
-    let technique = Mlp::new(2 * h, 256, Technique::ALL.len(), training.seed, device)?;
+    let technique = Mlp::new(width, 256, Technique::ALL.len(), training.seed, device)?;
     technique.train(
-        &Tensor::from_vec(tc_x, (tc_y.len(), 2 * h), device)?,
+        &Tensor::from_vec(tc_x, (tc_y.len(), width), device)?,
         &tc_y,
         &vec![1.0; Technique::ALL.len()],
         // 30 epochs of 256 (TC micro-F1 35.3 in cross-validation); 60 epochs of 64 at 3e-3

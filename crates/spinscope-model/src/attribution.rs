@@ -148,6 +148,7 @@ pub fn cohere(text: &str, e: &Encoded, found: &mut [Vec<(usize, usize)>; 3]) {
             let kept = piece(s, t).trim_end_matches([',', '.', ';', ':', ' ']);
             (s, s + kept.len())
         })
+        .filter(|&(s, t)| t > s)
         .collect();
     let partners: Vec<(usize, usize)> = sources.iter().chain(&joined).copied().collect();
     let kept_cues: Vec<(usize, usize)> = cues

@@ -263,17 +263,17 @@ pub const MIN_ATTRIBUTION_P: f32 = 0.85;
 /// state-media example showed 19 spans, most of them single words like "century").
 pub const MIN_REPORTED_SCORE: f32 = 0.35;
 
-/// Widens a span to whole words of the text (XLM-R pieces can cut a Chinese word in two).
+/// Widens a span to whole words of the text (XLM-R pieces can cut a Chinese word in two) and
+/// trims punctuation off its ends ("、颠倒黑白" reads as 颠倒黑白).
 fn snap_to_words(view: &TextView<'_>, start: usize, end: usize) -> (usize, usize) {
     let tokens = &view.tokens;
     let first = tokens.partition_point(|t| t.span.end <= start);
-    let start = tokens.get(first).map_or(start, |t| t.span.start.min(start));
-    let last = tokens.partition_point(|t| t.span.start < end);
-    let end = last
-        .checked_sub(1)
-        .and_then(|i| tokens.get(i))
-        .map_or(end, |t| t.span.end.max(end));
-    (start, end)
+    let last = tokens.partition_point(|t| t.span.start < end).max(first);
+    let mut words = tokens[first..last].iter().filter(|t| t.is_word());
+    match words.next() {
+        Some(a) => (a.span.start, words.next_back().unwrap_or(a).span.end),
+        None => (start, end),
+    }
 }
 
 /// The encoder and its heads, loaded once per process.
@@ -562,5 +562,22 @@ mod tests {
         let x = span_features(&e, 0, 2, 6);
         assert_eq!(x, vec![2.0, -2.0, 3.0, -2.0 / 3.0, 3.0, 0.0]);
         assert_eq!(span_features(&e, 0, 2, 4), x[..4].to_vec());
+    }
+
+    #[test]
+    fn model_spans_snap_to_whole_words_without_end_punctuation() {
+        let text = "他们颠倒黑白、造谣。 A \"disgraceful\" lie";
+        let view = TextView::new(text);
+        let find = |part: &str| {
+            let at = text.find(part).expect(part);
+            (at, at + part.len())
+        };
+        // A piece ending inside a word is widened; punctuation at either end is dropped.
+        let (s, e) = find("、造谣。");
+        assert_eq!(snap_to_words(&view, s, e), find("造谣"));
+        let (s, e) = find("\"disgraceful\"");
+        assert_eq!(snap_to_words(&view, s, e - 3), find("disgraceful"));
+        let (s, _) = find("lie");
+        assert_eq!(snap_to_words(&view, s, s + 1), find("lie"));
     }
 }

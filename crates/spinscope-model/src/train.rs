@@ -34,6 +34,16 @@ pub struct Config {
     pub folds: usize,
 }
 
+impl Config {
+    /// How the heads train: the defaults, with this run's seed.
+    fn training(&self) -> Training {
+        Training {
+            seed: self.seed,
+            ..Training::default()
+        }
+    }
+}
+
 /// Measured scores, written to `encoder-scores.json` and quoted in the model card.
 #[derive(Debug, Clone, Serialize, Default)]
 pub struct Scores {
@@ -117,21 +127,10 @@ pub fn run(model: &Model, cfg: &Config, log: &mut Log) -> AnyResult<Scores> {
 
     let started = Instant::now();
     let h = model.encoder.config.hidden;
-    let training = Training {
-        seed: cfg.seed,
-        ..Training::default()
-    };
+    let training = cfg.training();
 
     // Technique spans and labels: folds by article.
-    cross_validate_techniques(
-        &articles,
-        &encoded,
-        cfg.folds,
-        h,
-        &training,
-        &mut scores,
-        log,
-    )?;
+    cross_validate_techniques(&articles, &encoded, cfg, h, &mut scores, log)?;
     let all: Vec<usize> = (0..articles.len()).collect();
 
     // Check-worthiness: the threshold from a held-out fifth of train, then all of train.
@@ -222,19 +221,8 @@ pub fn refit(
     scores.seconds_encoding = started.elapsed().as_secs_f64();
     let started = Instant::now();
     let h = model.encoder.config.hidden;
-    let training = Training {
-        seed: cfg.seed,
-        ..Training::default()
-    };
-    cross_validate_techniques(
-        &articles,
-        &encoded,
-        cfg.folds,
-        h,
-        &training,
-        &mut scores,
-        log,
-    )?;
+    let training = cfg.training();
+    cross_validate_techniques(&articles, &encoded, cfg, h, &mut scores, log)?;
     log.line("(the adapter saw every article in fine-tuning: an upper bound, not held out)");
     let all: Vec<usize> = (0..articles.len()).collect();
     let fresh = train_technique_heads(&articles, &encoded, &all, h, &training, &Device::Cpu)?;
@@ -288,14 +276,14 @@ pub struct RefitScores {
 fn cross_validate_techniques(
     articles: &[ptc::Article],
     encoded: &[Encoded],
-    folds: usize,
+    cfg: &Config,
     h: usize,
-    training: &Training,
     scores: &mut Scores,
     log: &mut Log,
 ) -> AnyResult<()> {
+    let training = &cfg.training();
     let device = Device::Cpu;
-    let folds = folds.max(2);
+    let folds = cfg.folds.max(2);
     let mut out_of_fold: Vec<Vec<f32>> = vec![Vec::new(); articles.len()];
     let mut tc_predicted = Vec::new();
     let mut tc_gold = Vec::new();

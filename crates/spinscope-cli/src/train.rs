@@ -198,18 +198,18 @@ fn refit_techniques(
     let bytes = std::fs::read(file).with_context(|| format!("{}: cannot read", file.display()))?;
     let kept = Heads::from_bytes(&bytes)
         .map_err(|e| anyhow::anyhow!("{}: not a heads file: {e}", file.display()))?;
-    let model = Model::adapted(&Base::load(base_path)?, kept.adapter.as_ref())?;
-    let log_path = args.out.join("refit-techniques.log");
-    let mut log = train::Log::create(&log_path)
-        .with_context(|| format!("{}: cannot create", log_path.display()))?;
-    // States of the adapted encoder differ from the base's: their own cache, named by the adapter.
     let Some(adapter) = kept.adapter.as_ref() else {
         anyhow::bail!(
             "{}: holds no adapter; train its heads with `spinscope train model`",
             file.display()
         );
     };
+    // States of the adapted encoder differ from the base's: their own cache, named by the adapter.
     let digest = spinscope_model::encoder::adapter_digest(adapter)?;
+    let model = Model::adapted(&Base::load(base_path)?, Some(adapter))?;
+    let log_path = args.out.join("refit-techniques.log");
+    let mut log = train::Log::create(&log_path)
+        .with_context(|| format!("{}: cannot create", log_path.display()))?;
     let cache = args
         .cache
         .clone()

@@ -382,13 +382,8 @@ fn bio_labels(data: &Data) -> Vec<i64> {
 pub struct Scores {
     /// The epoch shipped: best sum of the four held-out figures below over the checkpoints.
     pub epoch: usize,
-    pub ptc_articles: usize,
-    /// SI: mean over folds, each fold's threshold picked on the other folds.
-    pub ptc_si_precision: f64,
-    pub ptc_si_recall: f64,
-    pub ptc_si_f1: f64,
-    pub ptc_tc_micro_f1: f64,
-    pub span_threshold: f32,
+    #[serde(flatten)]
+    pub techniques: crate::train::TechniqueScores,
     pub polnear_articles: usize,
     /// Exact-match F1 of source, cue and content, out of fold.
     pub polnear_source: Prf,
@@ -653,20 +648,16 @@ pub fn import(
         .into());
     }
 
-    let path = out.join(crate::tier::HEADS_FILE);
-    heads.save(&path)?;
-    log.line(&format!("wrote {}", path.display()));
-    let path = out.join(crate::tier::CHECK_FILE);
-    std::fs::write(&path, serde_json::to_string_pretty(&check)? + "\n")?;
-    log.line(&format!("wrote {}", path.display()));
     let scores = Scores {
         epoch: *epoch,
-        ptc_articles: data.ptc.len(),
-        ptc_si_precision: si.0,
-        ptc_si_recall: si.1,
-        ptc_si_f1: si.2,
-        ptc_tc_micro_f1: figures[1],
-        span_threshold,
+        techniques: crate::train::TechniqueScores {
+            ptc_articles: data.ptc.len(),
+            ptc_si_precision: si.0,
+            ptc_si_recall: si.1,
+            ptc_si_f1: si.2,
+            ptc_tc_micro_f1: figures[1],
+            span_threshold,
+        },
         polnear_articles: data.polnear.len(),
         polnear_source: roles[0].exact(),
         polnear_cue: roles[1].exact(),
@@ -684,8 +675,6 @@ pub fn import(
         "shipped epoch {epoch}: PTC SI F1 {:.3}, TC {:.3}; PolNeAR exact F1 {:.3} / {:.3} / {:.3}; CheckThat! dev F1 {:.3} at {claim_threshold:.2}",
         si.2, figures[1], figures[2], figures[3], figures[4], dev.f1
     ));
-    let path = out.join("encoder-scores.json");
-    std::fs::write(&path, serde_json::to_string_pretty(&scores)? + "\n")?;
-    log.line(&format!("wrote {}", path.display()));
+    crate::train::write_shipped(out, &heads, &check, crate::train::SCORES_FILE, &scores, log)?;
     Ok(scores)
 }

@@ -44,15 +44,23 @@ impl Config {
     }
 }
 
+/// The technique heads' cross-validated figures, as every training path reports them.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct TechniqueScores {
+    pub ptc_articles: usize,
+    /// SI: mean over folds, each fold's threshold picked on the other folds.
+    pub ptc_si_precision: f64,
+    pub ptc_si_recall: f64,
+    pub ptc_si_f1: f64,
+    pub ptc_tc_micro_f1: f64,
+    pub span_threshold: f32,
+}
+
 /// Measured scores, written to `encoder-scores.json` and quoted in the model card.
 #[derive(Debug, Clone, Serialize, Default)]
 pub struct Scores {
-    pub ptc_articles: usize,
-    pub ptc_si_f1: f64,
-    pub ptc_si_precision: f64,
-    pub ptc_si_recall: f64,
-    pub ptc_tc_micro_f1: f64,
-    pub span_threshold: f32,
+    #[serde(flatten)]
+    pub techniques: TechniqueScores,
     pub checkthat_train: usize,
     pub checkthat_dev: usize,
     pub checkthat_dev_f1: f64,
@@ -130,7 +138,7 @@ pub fn run(model: &Model, cfg: &Config, log: &mut Log) -> AnyResult<Scores> {
     let training = cfg.training();
 
     // Technique spans and labels: folds by article.
-    cross_validate_techniques(&articles, &encoded, cfg, h, &mut scores, log)?;
+    scores.techniques = cross_validate_techniques(&articles, &encoded, cfg, h, log)?;
     let all: Vec<usize> = (0..articles.len()).collect();
 
     // Check-worthiness: the threshold from a held-out fifth of train, then all of train.
@@ -177,21 +185,36 @@ pub fn run(model: &Model, cfg: &Config, log: &mut Log) -> AnyResult<Scores> {
     let mut heads = train_technique_heads(&articles, &encoded, &all, h, &training, &device)?;
     heads.claim = claim;
     heads.claim_threshold = scores.claim_threshold;
-    heads.span_threshold = scores.span_threshold;
+    heads.span_threshold = scores.techniques.span_threshold;
     scores.seconds_training = started.elapsed().as_secs_f64();
-    let path = cfg.out.join(tier::HEADS_FILE);
+    let check = Check::compute(model, &heads)?;
+    write_shipped(&cfg.out, &heads, &check, SCORES_FILE, &scores, log)?;
+    Ok(scores)
+}
+
+/// The scores file of `train model` and of the import, next to the heads.
+pub const SCORES_FILE: &str = "encoder-scores.json";
+
+/// Writes what a training path ships into `out`, each file logged: the heads, what they say on
+/// the check text, and the scores as `scores_file`.
+pub(crate) fn write_shipped(
+    out: &Path,
+    heads: &Heads,
+    check: &Check,
+    scores_file: &str,
+    scores: &impl Serialize,
+    log: &mut Log,
+) -> AnyResult<()> {
+    let path = out.join(tier::HEADS_FILE);
     heads.save(&path)?;
     log.line(&format!("wrote {}", path.display()));
-    let path = cfg.out.join(tier::CHECK_FILE);
-    std::fs::write(
-        &path,
-        serde_json::to_string_pretty(&Check::compute(model, &heads)?)? + "\n",
-    )?;
+    let path = out.join(tier::CHECK_FILE);
+    std::fs::write(&path, serde_json::to_string_pretty(check)? + "\n")?;
     log.line(&format!("wrote {}", path.display()));
-    let path = cfg.out.join("encoder-scores.json");
-    std::fs::write(&path, serde_json::to_string_pretty(&scores)? + "\n")?;
+    let path = out.join(scores_file);
+    std::fs::write(&path, serde_json::to_string_pretty(scores)? + "\n")?;
     log.line(&format!("wrote {}", path.display()));
-    Ok(scores)
+    Ok(())
 }
 
 /// File of [`refit`]'s scores, next to the heads.
@@ -215,44 +238,27 @@ pub fn refit(
         );
     }
     std::fs::create_dir_all(&cfg.out)?;
-    let mut scores = Scores::default();
     let started = Instant::now();
     let (articles, encoded) = ptc_encoded(model, cfg, log)?;
-    scores.seconds_encoding = started.elapsed().as_secs_f64();
+    let seconds_encoding = started.elapsed().as_secs_f64();
     let started = Instant::now();
     let h = model.encoder.config.hidden;
     let training = cfg.training();
-    cross_validate_techniques(&articles, &encoded, cfg, h, &mut scores, log)?;
+    let techniques = cross_validate_techniques(&articles, &encoded, cfg, h, log)?;
     log.line("(the adapter saw every article in fine-tuning: an upper bound, not held out)");
     let all: Vec<usize> = (0..articles.len()).collect();
     let fresh = train_technique_heads(&articles, &encoded, &all, h, &training, &Device::Cpu)?;
     kept.span = fresh.span;
     kept.technique = fresh.technique;
-    kept.span_threshold = scores.span_threshold;
-    scores.seconds_training = started.elapsed().as_secs_f64();
-    let path = cfg.out.join(tier::HEADS_FILE);
-    kept.save(&path)?;
-    log.line(&format!("wrote {}", path.display()));
-    let path = cfg.out.join(tier::CHECK_FILE);
-    std::fs::write(
-        &path,
-        serde_json::to_string_pretty(&Check::compute(model, &kept)?)? + "\n",
-    )?;
-    log.line(&format!("wrote {}", path.display()));
+    kept.span_threshold = techniques.span_threshold;
     let scores = RefitScores {
         held_out_for_the_encoder: false,
-        ptc_articles: scores.ptc_articles,
-        ptc_si_precision: scores.ptc_si_precision,
-        ptc_si_recall: scores.ptc_si_recall,
-        ptc_si_f1: scores.ptc_si_f1,
-        ptc_tc_micro_f1: scores.ptc_tc_micro_f1,
-        span_threshold: scores.span_threshold,
-        seconds_encoding: scores.seconds_encoding,
-        seconds_training: scores.seconds_training,
+        techniques,
+        seconds_encoding,
+        seconds_training: started.elapsed().as_secs_f64(),
     };
-    let path = cfg.out.join(REFIT_SCORES_FILE);
-    std::fs::write(&path, serde_json::to_string_pretty(&scores)? + "\n")?;
-    log.line(&format!("wrote {}", path.display()));
+    let check = Check::compute(model, &kept)?;
+    write_shipped(&cfg.out, &kept, &check, REFIT_SCORES_FILE, &scores, log)?;
     Ok(scores)
 }
 
@@ -261,26 +267,21 @@ pub fn refit(
 #[derive(Debug, Clone, Serialize)]
 pub struct RefitScores {
     pub held_out_for_the_encoder: bool,
-    pub ptc_articles: usize,
-    pub ptc_si_precision: f64,
-    pub ptc_si_recall: f64,
-    pub ptc_si_f1: f64,
-    pub ptc_tc_micro_f1: f64,
-    pub span_threshold: f32,
+    #[serde(flatten)]
+    pub techniques: TechniqueScores,
     pub seconds_encoding: f64,
     pub seconds_training: f64,
 }
 
 /// Span and technique heads scored by cross-validation by article (article i in fold i mod
-/// `folds`); the figures go into `scores`, with the span threshold for the shipped heads.
+/// `folds`), with the span threshold for the shipped heads.
 fn cross_validate_techniques(
     articles: &[ptc::Article],
     encoded: &[Encoded],
     cfg: &Config,
     h: usize,
-    scores: &mut Scores,
     log: &mut Log,
-) -> AnyResult<()> {
+) -> AnyResult<TechniqueScores> {
     let training = &cfg.training();
     let device = Device::Cpu;
     let folds = cfg.folds.max(2);
@@ -319,18 +320,19 @@ fn cross_validate_techniques(
         si_sum = (si_sum.0 + s.precision, si_sum.1 + s.recall, si_sum.2 + s.f1);
     }
     let all: Vec<usize> = (0..articles.len()).collect();
-    scores.span_threshold = best_threshold(&SPAN_GRID, |t| si_at(&all, t).f1);
-    scores.ptc_articles = articles.len();
-    scores.ptc_si_precision = si_sum.0 / folds as f64;
-    scores.ptc_si_recall = si_sum.1 / folds as f64;
-    scores.ptc_si_f1 = si_sum.2 / folds as f64;
-    scores.ptc_tc_micro_f1 = tc.f1;
+    let scores = TechniqueScores {
+        ptc_articles: articles.len(),
+        ptc_si_precision: si_sum.0 / folds as f64,
+        ptc_si_recall: si_sum.1 / folds as f64,
+        ptc_si_f1: si_sum.2 / folds as f64,
+        ptc_tc_micro_f1: tc.f1,
+        span_threshold: best_threshold(&SPAN_GRID, |t| si_at(&all, t).f1),
+    };
     log.line(&format!(
         "PTC {folds}-fold by article: SI P {:.3} R {:.3} F1 {:.3}; TC micro-F1 {:.3}",
         scores.ptc_si_precision, scores.ptc_si_recall, scores.ptc_si_f1, tc.f1
     ));
-
-    Ok(())
+    Ok(scores)
 }
 
 /// SemEval SI score of the articles `indices` (gold spans in bytes): the runs of tokens at or

@@ -214,7 +214,7 @@ fn refitting_replaces_the_technique_heads_and_keeps_the_rest() {
     let cfg = refit_config(dir.path());
     let scores = spinscope_model::train::refit(&model, heads, &cfg, &mut log).expect("refit");
     assert!(!scores.held_out_for_the_encoder);
-    assert_eq!(scores.ptc_articles, 1);
+    assert_eq!(scores.techniques.ptc_articles, 1);
     let (old, new) = (
         load(&before),
         load(&cfg.out.join(spinscope_model::tier::HEADS_FILE)),

@@ -181,12 +181,12 @@ class Mlp(nn.Module):
 
 
 class Model(nn.Module):
-    def __init__(self, cfg, base, args):
+    def __init__(self, cfg, base, args, extras):
         super().__init__()
         h = cfg["hidden"]
         self.encoder = Encoder(cfg, base, args.rank, args.alpha, args.lora_dropout)
         self.span = Mlp(h, 2)
-        self.technique = Mlp(3 * h, len(cfg["techniques"]))
+        self.technique = Mlp(3 * h + extras, len(cfg["techniques"]))
         self.attribution = Mlp(h, 1 + 2 * len(cfg["roles"]))
         self.claim = Mlp(h, 2)
 
@@ -268,9 +268,19 @@ def segment_max(states, ranges):
     return torch.where((n > 0)[:, None], picked, torch.zeros_like(picked))
 
 
-def span_features(states, ranges):
-    """spinscope's `tier::span_features`: [mean of the span; mean of its sentences; max of the span]."""
-    return torch.cat([segment_mean(states, ranges[:, :2]), segment_mean(states, ranges[:, 2:]), segment_max(states, ranges[:, :2])], 1)
+def span_features(states, ranges, extras):
+    """spinscope's `tier::span_features`: [mean of the span; mean of its sentences; max of the
+    span; its `tier::span_extras`, computed by the export (an (n, 0) array in older bundles)]."""
+    parts = [segment_mean(states, ranges[:, :2]), segment_mean(states, ranges[:, 2:]), segment_max(states, ranges[:, :2])]
+    parts.append(torch.as_tensor(extras, device=states.device).to(parts[0].dtype))
+    return torch.cat(parts, 1)
+
+
+def span_extras(data, name, rows):
+    """Rows of the export's span extras; none for bundles written before they existed."""
+    if name not in data:
+        return np.zeros((len(rows), 0), dtype=np.float32)
+    return data[name].astype(np.float32)[rows]
 
 
 def tc_rows(tc, doc_list, starts):
@@ -317,7 +327,7 @@ def run(args):
     base = load_file(os.path.join(args.bundle, "base.safetensors"))
     data = load_file(os.path.join(args.bundle, "data.safetensors"))
     folds = cfg["folds"]
-    model = Model(cfg, base, args).to(device)
+    model = Model(cfg, base, args, data["ptc.tc_extra"].shape[1] if "ptc.tc_extra" in data else 0).to(device)
     ptc, pol = Docs(data, "ptc"), Docs(data, "polnear")
     ct, ct_dev, check = Docs(data, "ct_train"), Docs(data, "ct_dev"), Docs(data, "check")
     si = data["ptc.si"].astype(np.int64)
@@ -378,7 +388,7 @@ def run(args):
                     loss = F.cross_entropy(model.span(states).float(), y)
                     rows, ranges = tc_rows(tc, g, starts)
                     if len(rows):
-                        feats = span_features(states, ranges)
+                        feats = span_features(states, ranges, span_extras(data, "ptc.tc_extra", rows))
                         yt = torch.from_numpy(tc_label[rows]).to(device)
                         loss = loss + F.cross_entropy(model.technique(feats).float(), yt)
                 elif task == "pol":
@@ -441,7 +451,7 @@ def save_checkpoint(args, model, name, epoch, device, autocast, ptc, pol, ct, ct
                 at += n
             rows, ranges = tc_rows(tc, g, starts)
             if len(rows):
-                feats = span_features(states, ranges)
+                feats = span_features(states, ranges, span_extras(data, "ptc.tc_extra", rows))
                 tc_p[rows] = probs(model.technique(feats)).cpu().numpy()
         bio_p = np.full(len(bio), 255, dtype=np.uint8)
         bio_probs = np.full((len(bio), model.attribution.w2.shape[0]), -1.0, dtype=np.float16)
@@ -485,7 +495,7 @@ def save_checkpoint(args, model, name, epoch, device, autocast, ptc, pol, ct, ct
         out["check.span_p"] = probs(model.span(states))[:, 1].cpu().numpy()
         out["check.claim_p"] = probs(model.claim(segment_mean(states, sent)))[:, 1].cpu().numpy()
         first = np.array([[sent[0, 0], sent[0, 1]]])
-        feats = span_features(states, np.concatenate([first, first], 1))
+        feats = span_features(states, np.concatenate([first, first], 1), span_extras(data, "check.extra", [0]))
         out["check.technique_p"] = probs(model.technique(feats))[0].cpu().numpy()
         out["check.attribution"] = model.attribution(states).argmax(-1).cpu().numpy().astype(np.uint8)
     path = os.path.join(args.work, f"{name}-e{epoch}.safetensors")

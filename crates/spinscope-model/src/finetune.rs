@@ -25,6 +25,7 @@ use spinscope_core::{Span, Technique, TextView};
 use crate::base::{Base, Weights};
 use crate::encoder::MAX_WINDOW;
 use crate::features::{self, Encoded};
+use crate::tier::{self, DocText};
 use crate::train::{Log, SPAN_GRID};
 use crate::Model;
 
@@ -258,10 +259,19 @@ pub fn export(base: &Base, data: &Data, out: &Path, folds: usize) -> AnyResult<(
     docs_tensors("ct_dev", &data.checkthat_dev_docs)?;
     docs_tensors("check", std::slice::from_ref(&data.check))?;
 
-    let (si, tc, tc_label) = ptc_labels(data);
+    let (si, tc, tc_extra, tc_label) = ptc_labels(data);
     put("ptc.si".into(), u8s(si)?);
     let n = tc_label.len();
     put("ptc.tc".into(), u32s(tc)?.reshape((n, 5))?);
+    let extras = tier::SPAN_EXTRAS;
+    put(
+        "ptc.tc_extra".into(),
+        Tensor::from_vec(tc_extra, (n, extras), &device)?,
+    );
+    put(
+        "check.extra".into(),
+        Tensor::from_vec(check_extras(&data.check), (1, extras), &device)?,
+    );
     put("ptc.tc_label".into(), u8s(tc_label)?);
     put("polnear.bio".into(), u8s(bio_labels(data))?);
     let y = |rows: &[(String, bool)]| rows.iter().map(|r| i64::from(r.1)).collect::<Vec<_>>();
@@ -328,15 +338,21 @@ pub fn export(base: &Base, data: &Data, out: &Path, folds: usize) -> AnyResult<(
     Ok(())
 }
 
-/// Per-token "inside a technique" labels, and each gold span as (document, tokens, context
-/// tokens) with its technique, token indices relative to the document.
-fn ptc_labels(data: &Data) -> (Vec<i64>, Vec<i64>, Vec<i64>) {
-    let (mut si, mut tc, mut label) = (Vec::new(), Vec::new(), Vec::new());
+/// Per-token "inside a technique" labels; each gold span as (document, tokens, context
+/// tokens), token indices relative to the document, with its [`tier::span_extras`] and its
+/// technique.
+fn ptc_labels(data: &Data) -> (Vec<i64>, Vec<i64>, Vec<f32>, Vec<i64>) {
+    let (mut si, mut tc, mut extras, mut label) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for (i, (a, d)) in data.ptc.iter().zip(&data.ptc_docs).enumerate() {
         for &(start, end) in &d.layout.spans {
             let inside = a.spans.iter().any(|(_, s)| s.start < end && start < s.end);
             si.push(i64::from(inside));
         }
+        let lower = a.text.to_lowercase();
+        let doc = DocText {
+            text: &a.text,
+            lower: &lower,
+        };
         for (technique, span) in &a.spans {
             let tokens = d.layout.tokens_in(span.start, span.end);
             let context = d.layout.context(tokens.clone());
@@ -347,10 +363,24 @@ fn ptc_labels(data: &Data) -> (Vec<i64>, Vec<i64>, Vec<i64>) {
                 context.start as i64,
                 context.end as i64,
             ]);
+            extras.extend(tier::span_extras(doc, span.start, span.end, tokens.len()));
             label.push(i64::from(crate::train::technique_index(*technique)));
         }
     }
-    (si, tc, label)
+    (si, tc, extras, label)
+}
+
+/// [`tier::span_extras`] of the check text's first sentence, which the check labels.
+fn check_extras(check: &Doc) -> Vec<f32> {
+    let Some(&(start, end)) = check.sentences.first() else {
+        return vec![0.0; tier::SPAN_EXTRAS];
+    };
+    let lower = check.text.to_lowercase();
+    let doc = DocText {
+        text: &check.text,
+        lower: &lower,
+    };
+    tier::span_extras(doc, start, end, check.layout.tokens_in(start, end).len()).to_vec()
 }
 
 /// BIO labels of PolNeAR's roles per token: 0 outside, 1 + 2r at a span's first token, 2 + 2r
@@ -589,7 +619,7 @@ pub fn import(
         .filter(|(n, _)| n.starts_with("lora."))
         .map(|(n, t)| Ok((n.clone(), t.to_dtype(DType::F32)?)))
         .collect::<candle_core::Result<_>>()?;
-    let heads = crate::tier::Heads {
+    let heads = tier::Heads {
         span: mlp("span")?,
         technique: mlp("technique")?,
         claim: mlp("claim")?,

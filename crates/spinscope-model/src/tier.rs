@@ -111,12 +111,13 @@ impl Heads {
     pub fn label(
         &self,
         e: &Encoded,
+        doc: DocText,
         start: usize,
         end: usize,
     ) -> candle_core::Result<(Technique, f32)> {
         let width = self.technique.inputs();
         let x = Tensor::from_vec(
-            span_features(e, start, end, width),
+            span_features(e, doc, start, end, width),
             (1, width),
             &Device::Cpu,
         )?;
@@ -180,18 +181,55 @@ impl Heads {
 
 /// Parts of a span's features, each `hidden` wide: see [`span_features`].
 pub const SPAN_FEATURE_PARTS: usize = 3;
+/// Numbers after the parts: see [`span_extras`].
+pub const SPAN_EXTRAS: usize = 2;
+
+/// Width of the technique head's input over an encoder of `hidden` states.
+pub fn span_width(hidden: usize) -> usize {
+    SPAN_FEATURE_PARTS * hidden + SPAN_EXTRAS
+}
+
+/// A document's text with its lower-cased copy (made once per document), for repetition counts.
+#[derive(Debug, Clone, Copy)]
+pub struct DocText<'a> {
+    pub text: &'a str,
+    pub lower: &'a str,
+}
 
 /// A span's features, `width` long: the mean state of its tokens, of the sentences around it,
-/// and the elementwise max over its tokens (the max lifted TC micro-F1 on the frozen encoder
-/// from 54.0 to 58.6, held out). Heads trained before it read `2 × hidden` and get the first two.
-pub fn span_features(e: &Encoded, start: usize, end: usize, width: usize) -> Vec<f32> {
+/// the elementwise max over its tokens (TC micro-F1 on the frozen encoder 54.0 -> 58.6, held
+/// out), then [`span_extras`]. Older heads read fewer and get the first `width`.
+pub fn span_features(
+    e: &Encoded,
+    doc: DocText,
+    start: usize,
+    end: usize,
+    width: usize,
+) -> Vec<f32> {
     let tokens = e.tokens_in(start, end);
     let mut x = e.mean(tokens.clone());
     x.extend(e.mean(e.context(tokens.clone())));
     if width > x.len() {
-        x.extend(e.max(tokens));
+        x.extend(e.max(tokens.clone()));
     }
+    if width > x.len() {
+        x.extend(span_extras(doc, start, end, tokens.len()));
+    }
+    x.truncate(width);
     x
+}
+
+/// ln(1 + times the span's text occurs in the document) and ln(1 + its pieces): repetition
+/// and length, which mean and max states cannot carry ("Repetition" is a count, "Loaded
+/// language" a word or two).
+pub fn span_extras(doc: DocText, start: usize, end: usize, pieces: usize) -> [f32; 2] {
+    let needle = doc.text.get(start..end).unwrap_or("").trim().to_lowercase();
+    let occurrences = if needle.is_empty() {
+        0
+    } else {
+        doc.lower.matches(needle.as_str()).count()
+    };
+    [(occurrences as f32).ln_1p(), (pieces as f32).ln_1p()]
 }
 
 /// Runs of tokens at or above `threshold`, within one sentence, as byte spans.
@@ -349,9 +387,13 @@ impl FullTier {
         }
 
         let p = self.heads.span_probabilities(&e)?;
+        let doc = DocText {
+            text: view.text,
+            lower: view.lower(),
+        };
         for (start, end) in spans_from(&e, &p, self.heads.span_threshold) {
             let (start, end) = snap_to_words(view, start, end);
-            let (label, label_p) = self.heads.label(&e, start, end)?;
+            let (label, label_p) = self.heads.label(&e, doc, start, end)?;
             let tokens = e.tokens_in(start, end);
             let span_p = tokens.clone().map(|t| p[t]).sum::<f32>() / tokens.len().max(1) as f32;
             let reported = span_p * label_p >= self.min_score
@@ -546,7 +588,7 @@ mod tests {
     }
 
     #[test]
-    fn span_features_are_mean_context_and_max_unless_the_head_is_older() {
+    fn span_features_are_mean_context_max_and_extras_unless_the_head_is_older() {
         // Three one-byte tokens of width 2 in one sentence.
         let e = Encoded {
             hidden_size: 2,
@@ -558,10 +600,32 @@ mod tests {
                 tokens: 0..3,
             }],
         };
+        let doc = DocText {
+            text: "AbA",
+            lower: "aba",
+        };
         // The span is the first two tokens.
-        let x = span_features(&e, 0, 2, 6);
-        assert_eq!(x, vec![2.0, -2.0, 3.0, -2.0 / 3.0, 3.0, 0.0]);
-        assert_eq!(span_features(&e, 0, 2, 4), x[..4].to_vec());
+        let x = span_features(&e, doc, 0, 2, span_width(2));
+        let extras = [1f32.ln_1p(), 2f32.ln_1p()];
+        assert_eq!(x[..6], [2.0, -2.0, 3.0, -2.0 / 3.0, 3.0, 0.0]);
+        assert_eq!(x[6..], extras);
+        assert_eq!(span_features(&e, doc, 0, 2, 6), x[..6].to_vec());
+        assert_eq!(span_features(&e, doc, 0, 2, 4), x[..4].to_vec());
+    }
+
+    #[test]
+    fn span_extras_count_the_text_in_any_case_and_the_pieces() {
+        let text = "Lies. LIES and lies, never truth";
+        let lower = text.to_lowercase();
+        let doc = DocText {
+            text,
+            lower: &lower,
+        };
+        // "Lies" (padded with a space it trims) occurs three times; an empty span never does.
+        assert_eq!(span_extras(doc, 0, 4, 1), [3f32.ln_1p(), 1f32.ln_1p()]);
+        assert_eq!(span_extras(doc, 5, 6, 0), [0.0, 0.0]);
+        // Offsets off a character boundary or past the end count nothing rather than panic.
+        assert_eq!(span_extras(doc, 0, 99, 2)[0], 0.0);
     }
 
     #[test]

@@ -18,7 +18,7 @@ use spinscope_core::{Span, Technique, TextView};
 
 use crate::features::{self, Encoded};
 use crate::heads::{Mlp, Training};
-use crate::tier::{self, Heads};
+use crate::tier::{self, DocText, Heads};
 use crate::Model;
 
 /// Where things are and how to train.
@@ -295,8 +295,13 @@ fn cross_validate_techniques(
         for &i in &test {
             let e = &encoded[i];
             out_of_fold[i] = heads.span_probabilities(e)?;
+            let lower = articles[i].text.to_lowercase();
+            let doc = DocText {
+                text: &articles[i].text,
+                lower: &lower,
+            };
             for (technique, span) in &articles[i].spans {
-                let predicted = heads.label(e, span.start, span.end)?.0;
+                let predicted = heads.label(e, doc, span.start, span.end)?.0;
                 tc_predicted.push((articles[i].id.clone(), *span, predicted));
                 tc_gold.push((articles[i].id.clone(), *span, *technique));
             }
@@ -394,7 +399,12 @@ impl Check {
         let sentences = features::sentence_spans(&view);
         let e = features::encode(&model.encoder, &model.tokenizer, CHECK_TEXT, &sentences)?;
         let first = sentences.first().copied().unwrap_or((0, 0));
-        let (label, label_p) = heads.label(&e, first.0, first.1)?;
+        let lower = CHECK_TEXT.to_lowercase();
+        let doc = DocText {
+            text: CHECK_TEXT,
+            lower: &lower,
+        };
+        let (label, label_p) = heads.label(&e, doc, first.0, first.1)?;
         Ok(Check {
             text: CHECK_TEXT.to_string(),
             claims: heads.claim_probabilities(&e)?,
@@ -420,16 +430,21 @@ fn train_technique_heads(
 ) -> AnyResult<Heads> {
     let (mut span_x, mut span_y) = (Vec::new(), Vec::new());
     let (mut tc_x, mut tc_y) = (Vec::new(), Vec::new());
-    let width = tier::SPAN_FEATURE_PARTS * h;
+    let width = tier::span_width(h);
     for &i in train {
         let (a, e) = (&articles[i], &encoded[i]);
+        let lower = a.text.to_lowercase();
+        let doc = DocText {
+            text: &a.text,
+            lower: &lower,
+        };
         for (t, &(start, end)) in e.spans.iter().enumerate() {
             let inside = a.spans.iter().any(|(_, s)| s.start < end && start < s.end);
             span_x.extend_from_slice(e.state(t));
             span_y.push(u32::from(inside));
         }
         for (technique, span) in &a.spans {
-            tc_x.extend(tier::span_features(e, span.start, span.end, width));
+            tc_x.extend(tier::span_features(e, doc, span.start, span.end, width));
             tc_y.push(technique_index(*technique));
         }
     }

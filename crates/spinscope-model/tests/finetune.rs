@@ -123,6 +123,14 @@ fn the_bundle_labels_the_right_tokens_and_decodes_back() {
     let (first, last) = (tc[1] as usize, tc[2] as usize);
     let (s, e) = (doc.layout.spans[first].0, doc.layout.spans[last - 1].1);
     assert_eq!(&PTC_TEXT[s..e], "disgraceful");
+    // Each gold span's repetition and length numbers, as the technique head reads them.
+    let extra = t["ptc.tc_extra"].to_vec2::<f32>().expect("extras");
+    assert_eq!(extra.len(), 2);
+    assert_eq!(extra[0], [1f32.ln_1p(), ((last - first) as f32).ln_1p()]);
+    assert_eq!(
+        t["check.extra"].dims(),
+        [1, spinscope_model::tier::SPAN_EXTRAS]
+    );
 
     // Attribution: BIO tags decode back to the gold spans.
     let bio = u8s(&t, "polnear.bio");

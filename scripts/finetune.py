@@ -557,6 +557,7 @@ def main():
     ap.add_argument("--budget", type=int, default=32768, help="padded tokens per forward pass")
     ap.add_argument("--deadline", type=float, default=0, help="seconds; then stop and keep what is done")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--jobs", type=int, default=0, help="runs at once (default all; each holds ~4 GB on a CPU)")
     ap.add_argument("--limit", type=int, default=0, help="smoke test: documents per split")
     ap.add_argument("--max-steps", type=int, default=0, help="smoke test: steps per run")
     ap.add_argument("--fold", type=int, default=None, help="internal: run one fold (-1: final)")
@@ -570,19 +571,28 @@ def main():
         return
     cfg = json.load(open(os.path.join(args.bundle, "config.json")))
     started = time.time()
-    log(f"torch {torch.__version__} on {args.device}; {cfg['folds']} folds and the final model in parallel")
+    runs = list(range(cfg["folds"])) + [-1]
+    jobs = args.jobs if args.jobs > 0 else len(runs)
+    log(f"torch {torch.__version__} on {args.device}; {cfg['folds']} folds and the final model, {jobs} at a time")
     env = dict(os.environ, CUBLAS_WORKSPACE_CONFIG=":4096:8", PYTHONUNBUFFERED="1")
-    procs = []
-    for fold in list(range(cfg["folds"])) + [-1]:
-        cmd = [sys.executable, __file__, "--fold", str(fold), "--work", args.work] + sys.argv[1:]
-        logf = open(os.path.join(args.work, f"run{fold}.log"), "w")
-        procs.append((fold, subprocess.Popen(cmd, stdout=logf, stderr=subprocess.STDOUT, env=env), logf))
-    while any(p.poll() is None for _, p, _ in procs):
+    procs, waiting = [], list(runs)
+
+    def start_next():
+        while waiting and sum(p.poll() is None for _, p, _ in procs) < jobs:
+            fold = waiting.pop(0)
+            cmd = [sys.executable, __file__, "--fold", str(fold), "--work", args.work] + sys.argv[1:]
+            logf = open(os.path.join(args.work, f"run{fold}.log"), "w")
+            procs.append((fold, subprocess.Popen(cmd, stdout=logf, stderr=subprocess.STDOUT, env=env), logf))
+
+    start_next()
+    while waiting or any(p.poll() is None for _, p, _ in procs):
         time.sleep(10)
+        start_next()
         if args.deadline and time.time() - started > args.deadline:
             log("deadline reached: stopping the runs, keeping the checkpoints they saved")
             for _, p, _ in procs:
                 p.kill()
+            waiting.clear()
             break
         lines = []
         for fold, _, _ in procs:

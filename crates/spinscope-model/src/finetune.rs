@@ -489,12 +489,6 @@ pub fn import(
     let folds = folds.max(2);
     let ptc_off = offsets(&data.ptc_docs);
     let pol_off = offsets(&data.polnear_docs);
-    let tc_gold: Vec<(usize, Span, Technique)> = data
-        .ptc
-        .iter()
-        .enumerate()
-        .flat_map(|(i, a)| a.spans.iter().map(move |(t, s)| (i, *s, *t)))
-        .collect();
 
     let load = |e: usize| -> AnyResult<Predictions> {
         let get = |n: &str| tensor(&oof, &format!("e{e}.{n}"));
@@ -506,8 +500,9 @@ pub fn import(
             claims: floats(get("ct_train.p")?)?,
         })
     };
+    let views: Vec<TextView> = data.ptc.iter().map(|a| TextView::new(&a.text)).collect();
     let si_at = |p: &Predictions, docs: &[usize], threshold: f32| {
-        crate::train::si_score(&data.ptc, docs, threshold, |i| {
+        crate::train::si_score(&data.ptc, &views, docs, threshold, |i| {
             (&data.ptc_docs[i].layout, &p.si[ptc_off[i]..ptc_off[i + 1]])
         })
     };
@@ -518,6 +513,10 @@ pub fn import(
         .iter()
         .map(|r| u32::from(r.1))
         .collect();
+
+    // The rule tier's classifier, out of fold, for the heads' technique mix.
+    let linear_p =
+        crate::train::linear_out_of_fold(&data.ptc, folds, crate::heads::Training::default().seed);
 
     // Every checkpoint scored out of fold.
     let mut per_epoch = Vec::new();
@@ -536,26 +535,7 @@ pub fn import(
             si.1 / folds as f64,
             si.2 / folds as f64,
         );
-        let name = |i: usize| data.ptc[i].id.clone();
-        let tc_predicted: Vec<(String, Span, Technique)> = tc_gold
-            .iter()
-            .zip(&p.tc)
-            .map(|((i, s, _), probs)| {
-                let best = probs
-                    .iter()
-                    .enumerate()
-                    .fold((0, f32::MIN), |b, (k, &x)| if x > b.1 { (k, x) } else { b })
-                    .0;
-                (
-                    name(*i),
-                    *s,
-                    Technique::ALL[best.min(Technique::ALL.len() - 1)],
-                )
-            })
-            .collect();
-        let tc_gold_named: Vec<(String, Span, Technique)> =
-            tc_gold.iter().map(|(i, s, t)| (name(*i), *s, *t)).collect();
-        let tc = ptc::score_tc(&tc_predicted, &tc_gold_named).f1;
+        let tc = crate::train::choose_technique_mix(&data.ptc, folds, &p.tc, &linear_p).mixed_f1;
         let mut roles: [Counts; 3] = Default::default();
         for (i, (a, d)) in data.polnear.iter().zip(&data.polnear_docs).enumerate() {
             let chars = OffsetMap::new(&a.text);
@@ -604,6 +584,8 @@ pub fn import(
     let (epoch, si, figures, roles, p) = &per_epoch[chosen];
     let all: Vec<usize> = (0..data.ptc.len()).collect();
     let span_threshold = best(&SPAN_GRID, |t| si_at(p, &all, t).f1);
+    let mix = crate::train::choose_technique_mix(&data.ptc, folds, &p.tc, &linear_p);
+    let technique_mix = mix.weight;
     let claim_threshold = best(&claim_grid, |t| claim_f1(&p.claims, &ct_y, t).f1);
 
     let final_path = results.join(format!("final-e{epoch}.safetensors"));
@@ -627,6 +609,7 @@ pub fn import(
         adapter: Some(adapter),
         span_threshold,
         claim_threshold,
+        technique_mix,
     };
     let model = Model::adapted(base, heads.adapter.as_ref())?;
     let check = crate::train::Check::compute(&model, &heads)?;
@@ -686,7 +669,9 @@ pub fn import(
             ptc_si_recall: si.1,
             ptc_si_f1: si.2,
             ptc_tc_micro_f1: figures[1],
+            ptc_tc_head_f1: mix.head_f1,
             span_threshold,
+            technique_mix,
         },
         polnear_articles: data.polnear.len(),
         polnear_source: roles[0].exact(),

@@ -52,8 +52,14 @@ pub struct TechniqueScores {
     pub ptc_si_precision: f64,
     pub ptc_si_recall: f64,
     pub ptc_si_f1: f64,
+    /// TC of the heads as the `full` tier labels: mixed with the rule tier's classifier
+    /// (each fold's weight picked on the other folds).
     pub ptc_tc_micro_f1: f64,
+    /// TC of the technique head alone.
+    pub ptc_tc_head_f1: f64,
     pub span_threshold: f32,
+    /// The shipped weight of the head in the mix ([`tier::mix_techniques`]).
+    pub technique_mix: f32,
 }
 
 /// Measured scores, written to `encoder-scores.json` and quoted in the model card.
@@ -186,6 +192,7 @@ pub fn run(model: &Model, cfg: &Config, log: &mut Log) -> AnyResult<Scores> {
     heads.claim = claim;
     heads.claim_threshold = scores.claim_threshold;
     heads.span_threshold = scores.techniques.span_threshold;
+    heads.technique_mix = scores.techniques.technique_mix;
     scores.seconds_training = started.elapsed().as_secs_f64();
     let check = Check::compute(model, &heads)?;
     write_shipped(&cfg.out, &heads, &check, SCORES_FILE, &scores, log)?;
@@ -251,6 +258,7 @@ pub fn refit(
     kept.span = fresh.span;
     kept.technique = fresh.technique;
     kept.span_threshold = techniques.span_threshold;
+    kept.technique_mix = techniques.technique_mix;
     let scores = RefitScores {
         held_out_for_the_encoder: false,
         techniques,
@@ -286,8 +294,8 @@ fn cross_validate_techniques(
     let device = Device::Cpu;
     let folds = cfg.folds.max(2);
     let mut out_of_fold: Vec<Vec<f32>> = vec![Vec::new(); articles.len()];
-    let mut tc_predicted = Vec::new();
-    let mut tc_gold = Vec::new();
+    // The head's probabilities of each article's gold spans.
+    let mut head_p: Vec<Vec<Vec<f32>>> = vec![Vec::new(); articles.len()];
     for fold in 0..folds {
         let (train, test): (Vec<usize>, Vec<usize>) =
             (0..articles.len()).partition(|i| i % folds != fold);
@@ -300,19 +308,26 @@ fn cross_validate_techniques(
                 text: &articles[i].text,
                 lower: &lower,
             };
-            for (technique, span) in &articles[i].spans {
-                let predicted = heads.label(e, doc, span.start, span.end)?.0;
-                tc_predicted.push((articles[i].id.clone(), *span, predicted));
-                tc_gold.push((articles[i].id.clone(), *span, *technique));
-            }
+            head_p[i] = articles[i]
+                .spans
+                .iter()
+                .map(|(_, span)| heads.technique_probabilities(e, doc, span.start, span.end))
+                .collect::<candle_core::Result<_>>()?;
         }
         log.line(&format!("fold {}/{folds} trained", fold + 1));
     }
-    let tc = ptc::score_tc(&tc_predicted, &tc_gold);
+    let linear_p = linear_out_of_fold(articles, folds, cfg.seed);
+    let head_p: Vec<Vec<f32>> = head_p.into_iter().flatten().collect();
+    let mix = choose_technique_mix(articles, folds, &head_p, &linear_p);
+    log.line(&format!(
+        "TC: head {:.3}, rules' linear classifier {:.3}, mixed {:.3} (head weight {:.2})",
+        mix.head_f1, mix.linear_f1, mix.mixed_f1, mix.weight
+    ));
     // Each fold's threshold is chosen on the other folds' out-of-fold predictions, so no
     // article's labels pick the threshold it is scored with.
+    let views: Vec<TextView> = articles.iter().map(|a| TextView::new(&a.text)).collect();
     let si_at = |indices: &[usize], threshold: f32| {
-        si_score(articles, indices, threshold, |i| {
+        si_score(articles, &views, indices, threshold, |i| {
             (&encoded[i], out_of_fold[i].as_slice())
         })
     };
@@ -330,12 +345,14 @@ fn cross_validate_techniques(
         ptc_si_precision: si_sum.0 / folds as f64,
         ptc_si_recall: si_sum.1 / folds as f64,
         ptc_si_f1: si_sum.2 / folds as f64,
-        ptc_tc_micro_f1: tc.f1,
+        ptc_tc_micro_f1: mix.mixed_f1,
+        ptc_tc_head_f1: mix.head_f1,
         span_threshold: best_threshold(&SPAN_GRID, |t| si_at(&all, t).f1),
+        technique_mix: mix.weight,
     };
     log.line(&format!(
-        "PTC {folds}-fold by article: SI P {:.3} R {:.3} F1 {:.3}; TC micro-F1 {:.3}",
-        scores.ptc_si_precision, scores.ptc_si_recall, scores.ptc_si_f1, tc.f1
+        "PTC {folds}-fold by article: SI P {:.3} R {:.3} F1 {:.3}; TC micro-F1 {:.3} (head alone {:.3})",
+        scores.ptc_si_precision, scores.ptc_si_recall, scores.ptc_si_f1, scores.ptc_tc_micro_f1, scores.ptc_tc_head_f1
     ));
     Ok(scores)
 }
@@ -344,6 +361,7 @@ fn cross_validate_techniques(
 /// above `threshold` in each article's token probabilities, from `tokens(i)`.
 pub(crate) fn si_score<'a>(
     articles: &[ptc::Article],
+    views: &[TextView],
     indices: &[usize],
     threshold: f32,
     tokens: impl Fn(usize) -> (&'a Encoded, &'a [f32]),
@@ -355,11 +373,11 @@ pub(crate) fn si_score<'a>(
         let (layout, p) = tokens(i);
         let chars = OffsetMap::new(&a.text);
         let to_chars = |s: usize, e: usize| Span::new(chars.char_index(s), chars.char_index(e));
-        let spans = tier::spans_from(layout, p, threshold);
-        predicted.insert(
-            a.id.clone(),
-            spans.iter().map(|&(s, e)| to_chars(s, e)).collect(),
-        );
+        // Snapped to whole words as the tier reports them.
+        let spans = tier::spans_from(layout, p, threshold)
+            .into_iter()
+            .map(|(s, e)| tier::snap_to_words(&views[i], s, e));
+        predicted.insert(a.id.clone(), spans.map(|(s, e)| to_chars(s, e)).collect());
         gold.insert(
             a.id.clone(),
             a.spans
@@ -476,6 +494,7 @@ fn train_technique_heads(
         adapter: None,
         span_threshold: 0.5,
         claim_threshold: 0.5,
+        technique_mix: 1.0,
     })
 }
 
@@ -691,6 +710,98 @@ pub(crate) fn f1(p: &[f32], y: &[u32], threshold: f32) -> Prf {
     Prf::new(ratio(tp, tp + fp), ratio(tp, tp + fneg))
 }
 
+/// The rule tier's linear technique classifier's out-of-fold probabilities of every gold span
+/// (articles in order, then their spans), trained per fold as the heads are.
+pub(crate) fn linear_out_of_fold(
+    articles: &[ptc::Article],
+    folds: usize,
+    seed: u64,
+) -> Vec<Vec<f32>> {
+    use spinscope_core::analyze::techniques::{self, model::RuleIndex, model::TechniqueModels};
+    let docs: Vec<techniques::model::TrainingDoc> = articles
+        .iter()
+        .map(|a| {
+            let view = TextView::new(&a.text);
+            let hits = techniques::rule_hits(&view);
+            (view, hits, a.spans.clone())
+        })
+        .collect();
+    let training = spinscope_core::learn::TrainConfig {
+        seed,
+        ..Default::default()
+    };
+    let mut out = vec![Vec::new(); articles.len()];
+    for fold in 0..folds {
+        let train: Vec<_> = (0..docs.len())
+            .filter(|i| i % folds != fold)
+            .map(|i| docs[i].clone())
+            .collect();
+        let models = TechniqueModels::train(&train, &training);
+        for i in (0..docs.len()).filter(|i| i % folds == fold) {
+            let (view, hits, gold) = &docs[i];
+            let index = RuleIndex::new(hits);
+            out[i] = gold
+                .iter()
+                .map(|(_, span)| models.technique_probabilities(view, *span, &index))
+                .collect();
+        }
+    }
+    out.into_iter().flatten().collect()
+}
+
+/// What mixing the technique head with the linear classifier scores, out of fold.
+pub(crate) struct TechniqueMix {
+    pub weight: f32,
+    pub head_f1: f64,
+    pub linear_f1: f64,
+    pub mixed_f1: f64,
+}
+
+/// The head's weight in [`tier::mix_techniques`]: each fold's picked on the other folds'
+/// out-of-fold probabilities (`head` and `linear`, one row per gold span in article order) and
+/// scored on its own; the shipped weight picked on all of them.
+pub(crate) fn choose_technique_mix(
+    articles: &[ptc::Article],
+    folds: usize,
+    head: &[Vec<f32>],
+    linear: &[Vec<f32>],
+) -> TechniqueMix {
+    const GRID: [f32; 21] = [
+        0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75,
+        0.8, 0.85, 0.9, 0.95, 1.0,
+    ];
+    let rows: Vec<(usize, &ptc::Article, Span, Technique)> = articles
+        .iter()
+        .enumerate()
+        .flat_map(|(i, a)| a.spans.iter().map(move |(t, s)| (i, a, *s, *t)))
+        .collect();
+    let score = |weights: &dyn Fn(usize) -> Option<f32>| {
+        let (mut predicted, mut gold) = (Vec::new(), Vec::new());
+        for (r, &(i, a, span, technique)) in rows.iter().enumerate() {
+            let Some(w) = weights(i) else { continue };
+            let (Some(h), Some(l)) = (head.get(r), linear.get(r)) else {
+                continue;
+            };
+            let label = tier::likeliest(&tier::mix_techniques(h, l, w)).0;
+            predicted.push((a.id.clone(), span, label));
+            gold.push((a.id.clone(), span, technique));
+        }
+        ptc::score_tc(&predicted, &gold).f1
+    };
+    let pick = |fold: Option<usize>| {
+        best_threshold(&GRID, |w| {
+            score(&|i| (Some(i % folds) != fold).then_some(w))
+        })
+    };
+    let per_fold: Vec<f32> = (0..folds).map(|k| pick(Some(k))).collect();
+    TechniqueMix {
+        weight: pick(None),
+        head_f1: score(&|_| Some(1.0)),
+        linear_f1: score(&|_| Some(0.0)),
+        mixed_f1: score(&|i| Some(per_fold[i % folds])),
+    }
+}
+
 pub(crate) fn best_threshold(grid: &[f32], score: impl Fn(f32) -> f64) -> f32 {
     let mut best = (grid[0], f64::MIN);
     for &t in grid {
@@ -700,4 +811,48 @@ pub(crate) fn best_threshold(grid: &[f32], score: impl Fn(f32) -> f64) -> f32 {
         }
     }
     best.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Probabilities for four spans: the right label (the first) likeliest, or a wrong one.
+    fn rows(right: bool) -> Vec<Vec<f32>> {
+        (0..4)
+            .map(|_| {
+                let mut p = vec![0.01; Technique::ALL.len()];
+                if right {
+                    p[0] = 0.6;
+                } else {
+                    p[1] = 0.9;
+                }
+                p
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_technique_mix_follows_whichever_model_is_right() {
+        let articles: Vec<ptc::Article> = (0..4)
+            .map(|i| ptc::Article {
+                id: format!("a{i}"),
+                text: "Some text".into(),
+                spans: vec![(Technique::ALL[0], Span::new(0, 4))],
+            })
+            .collect();
+        let head_right = choose_technique_mix(&articles, 2, &rows(true), &rows(false));
+        assert!(head_right.weight > 0.5, "{}", head_right.weight);
+        assert_eq!(
+            (
+                head_right.head_f1,
+                head_right.linear_f1,
+                head_right.mixed_f1
+            ),
+            (1.0, 0.0, 1.0)
+        );
+        let linear_right = choose_technique_mix(&articles, 2, &rows(false), &rows(true));
+        assert!(linear_right.weight < 0.5, "{}", linear_right.weight);
+        assert_eq!(linear_right.mixed_f1, 1.0);
+    }
 }

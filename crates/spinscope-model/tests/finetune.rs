@@ -199,6 +199,7 @@ fn adapted_heads(with_adapter: bool) -> spinscope_model::tier::Heads {
         adapter: with_adapter.then_some(adapter),
         span_threshold: 0.5,
         claim_threshold: 0.45,
+        technique_mix: 1.0,
     }
 }
 

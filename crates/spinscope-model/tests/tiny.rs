@@ -153,12 +153,14 @@ fn heads_learn_and_survive_saving() {
     again.train(&x, &y, &[1.0, 1.0], &training).expect("train");
     assert_eq!(again.probabilities(&x).expect("p"), p);
 
-    let heads = random_heads(8, 0.5);
+    let mut heads = random_heads(8, 0.5);
+    heads.technique_mix = 0.55;
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join(tier::HEADS_FILE);
     heads.save(&path).expect("save");
     let back = Heads::from_bytes(&std::fs::read(&path).expect("read")).expect("load");
     assert_eq!(back.claim_threshold, 0.5);
+    assert_eq!(back.technique_mix, 0.55);
     assert_eq!(
         back.claim.probabilities(&x).expect("p"),
         heads.claim.probabilities(&x).expect("p")
@@ -176,6 +178,7 @@ fn random_heads(h: usize, threshold: f32) -> Heads {
         adapter: None,
         span_threshold: threshold,
         claim_threshold: threshold,
+        technique_mix: 1.0,
     }
 }
 
@@ -230,6 +233,24 @@ fn the_full_tier_adds_model_findings_with_offsets_and_evidence() {
     let mut none = Vec::new();
     tier.annotate(&TextView::new(""), &mut none).expect("empty");
     assert!(none.is_empty());
+
+    // With a mix weight below 1 the English span's label also hears the rules' classifier;
+    // the Chinese one the head alone (the classifier reads English words).
+    let mut heads = random_heads(32, 0.0);
+    heads.technique_mix = 0.5;
+    let tier = FullTier::new(model(), heads).with_min_score(0.0);
+    let mut findings = Vec::new();
+    tier.annotate(&view, &mut findings).expect("annotate");
+    let mixed: Vec<bool> = findings
+        .iter()
+        .filter_map(|f| match f {
+            Finding::Technique { evidence, .. } => {
+                Some(evidence.contains("mixed with the rules' classifier"))
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(mixed, vec![true, false]);
 }
 
 #[test]

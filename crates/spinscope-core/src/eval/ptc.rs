@@ -332,10 +332,9 @@ pub mod training {
     use serde::Serialize;
 
     use super::{score_si, score_tc, Article};
-    use crate::analyze::attribution;
     use crate::analyze::techniques::model::RuleIndex;
     use crate::analyze::techniques::{self, model::TechniqueModels, Hit};
-    use crate::doc::{Document, OffsetMap, Span};
+    use crate::doc::{OffsetMap, Span};
     use crate::eval::spans::Prf;
     use crate::learn::TrainConfig;
     use crate::report::Technique;
@@ -352,10 +351,8 @@ pub mod training {
     }
 
     pub fn prepare(a: &Article) -> Prepared<'_> {
-        let doc = Document::from_text(a.id.clone(), String::new());
         let view = TextView::new(&a.text);
-        let found = attribution::find(&doc, &view);
-        let rules = techniques::rules(&view, &found);
+        let rules = techniques::rule_hits(&view);
         let gold = a.byte_spans();
         Prepared {
             id: a.id.clone(),

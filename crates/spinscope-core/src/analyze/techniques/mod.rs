@@ -83,6 +83,13 @@ pub fn classify_spans(doc: &Document, spans: &[Span]) -> Vec<Technique> {
 }
 
 /// The least model score a span needs to appear in a report for people.
+/// The rules' technique hits of a text without its document's metadata: what the technique
+/// classifier was trained on, and what the learned tier mixes it with.
+pub fn rule_hits(view: &TextView<'_>) -> Vec<Hit> {
+    let doc = Document::from_text(String::new(), String::new());
+    rules(view, &attribution::find(&doc, view))
+}
+
 pub const DISPLAY_MIN_SCORE: f32 = 0.55;
 
 /// Whether `span` holds a word that is not a stopword: a report for people skips spans of bare

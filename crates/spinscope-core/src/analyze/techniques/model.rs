@@ -506,6 +506,17 @@ impl TechniqueModels {
         (Technique::ALL[best.min(Technique::ALL.len() - 1)], prob)
     }
 
+    /// The classifier's probability of each technique (in [`Technique::ALL`] order) for a span.
+    pub fn technique_probabilities(
+        &self,
+        view: &TextView<'_>,
+        span: Span,
+        rules: &RuleIndex<'_>,
+    ) -> Vec<f32> {
+        self.tc
+            .probabilities(&span_features(view, span, rules, false))
+    }
+
     /// The most likely technique for a span (no explanation).
     pub fn technique_of(
         &self,

@@ -348,11 +348,7 @@ fn ptc_labels(data: &Data) -> (Vec<i64>, Vec<i64>, Vec<f32>, Vec<i64>) {
             let inside = a.spans.iter().any(|(_, s)| s.start < end && start < s.end);
             si.push(i64::from(inside));
         }
-        let lower = a.text.to_lowercase();
-        let doc = DocText {
-            text: &a.text,
-            lower: &lower,
-        };
+        let doc = DocText::new(&a.text);
         for (technique, span) in &a.spans {
             let tokens = d.layout.tokens_in(span.start, span.end);
             let context = d.layout.context(tokens.clone());
@@ -363,7 +359,7 @@ fn ptc_labels(data: &Data) -> (Vec<i64>, Vec<i64>, Vec<f32>, Vec<i64>) {
                 context.start as i64,
                 context.end as i64,
             ]);
-            extras.extend(tier::span_extras(doc, span.start, span.end, tokens.len()));
+            extras.extend(tier::span_extras(&doc, span.start, span.end, tokens.len()));
             label.push(i64::from(crate::train::technique_index(*technique)));
         }
     }
@@ -375,12 +371,8 @@ fn check_extras(check: &Doc) -> Vec<f32> {
     let Some(&(start, end)) = check.sentences.first() else {
         return vec![0.0; tier::SPAN_EXTRAS];
     };
-    let lower = check.text.to_lowercase();
-    let doc = DocText {
-        text: &check.text,
-        lower: &lower,
-    };
-    tier::span_extras(doc, start, end, check.layout.tokens_in(start, end).len()).to_vec()
+    let doc = DocText::new(&check.text);
+    tier::span_extras(&doc, start, end, check.layout.tokens_in(start, end).len()).to_vec()
 }
 
 /// BIO labels of PolNeAR's roles per token: 0 outside, 1 + 2r at a span's first token, 2 + 2r

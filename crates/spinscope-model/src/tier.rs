@@ -125,7 +125,7 @@ impl Heads {
     pub fn technique_probabilities(
         &self,
         e: &Encoded,
-        doc: DocText,
+        doc: &DocText,
         start: usize,
         end: usize,
     ) -> candle_core::Result<Vec<f32>> {
@@ -142,7 +142,7 @@ impl Heads {
     pub fn label(
         &self,
         e: &Encoded,
-        doc: DocText,
+        doc: &DocText,
         start: usize,
         end: usize,
     ) -> candle_core::Result<(Technique, f32)> {
@@ -238,10 +238,20 @@ pub fn span_width(hidden: usize) -> usize {
 }
 
 /// A document's text with its lower-cased copy (made once per document), for repetition counts.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct DocText<'a> {
     pub text: &'a str,
-    pub lower: &'a str,
+    pub lower: std::borrow::Cow<'a, str>,
+}
+
+impl<'a> DocText<'a> {
+    /// `text` with its copy lower-cased here.
+    pub fn new(text: &'a str) -> DocText<'a> {
+        DocText {
+            text,
+            lower: text.to_lowercase().into(),
+        }
+    }
 }
 
 /// A span's features, `width` long: the mean state of its tokens, of the sentences around it,
@@ -249,7 +259,7 @@ pub struct DocText<'a> {
 /// out), then [`span_extras`]. Older heads read fewer and get the first `width`.
 pub fn span_features(
     e: &Encoded,
-    doc: DocText,
+    doc: &DocText,
     start: usize,
     end: usize,
     width: usize,
@@ -270,7 +280,7 @@ pub fn span_features(
 /// ln(1 + times the span's text occurs in the document) and ln(1 + its pieces): repetition
 /// and length, which mean and max states cannot carry ("Repetition" is a count, "Loaded
 /// language" a word or two).
-pub fn span_extras(doc: DocText, start: usize, end: usize, pieces: usize) -> [f32; 2] {
+pub fn span_extras(doc: &DocText, start: usize, end: usize, pieces: usize) -> [f32; 2] {
     let needle = doc.text.get(start..end).unwrap_or("").trim().to_lowercase();
     let occurrences = if needle.is_empty() {
         0
@@ -435,9 +445,10 @@ impl FullTier {
         }
 
         let p = self.heads.span_probabilities(&e)?;
+        // The view lower-cases its text once; the rules' repetition counts read it too.
         let doc = DocText {
             text: view.text,
-            lower: view.lower(),
+            lower: view.lower().into(),
         };
         let spans = spans_from(&e, &p, self.heads.span_threshold);
         // The rule tier's classifier, mixed in on English spans (it reads English words).
@@ -449,7 +460,7 @@ impl FullTier {
         let index = techniques::model::RuleIndex::new(&hits);
         for (start, end) in spans {
             let (start, end) = snap_to_words(view, start, end);
-            let mut probabilities = self.heads.technique_probabilities(&e, doc, start, end)?;
+            let mut probabilities = self.heads.technique_probabilities(&e, &doc, start, end)?;
             let english = view
                 .sentence_at(start)
                 .is_some_and(|s| view.sentences[s].lang == spinscope_core::Lang::En);
@@ -675,17 +686,14 @@ mod tests {
                 tokens: 0..3,
             }],
         };
-        let doc = DocText {
-            text: "AbA",
-            lower: "aba",
-        };
+        let doc = DocText::new("AbA");
         // The span is the first two tokens.
-        let x = span_features(&e, doc, 0, 2, span_width(2));
+        let x = span_features(&e, &doc, 0, 2, span_width(2));
         let extras = [1f32.ln_1p(), 2f32.ln_1p()];
         assert_eq!(x[..6], [2.0, -2.0, 3.0, -2.0 / 3.0, 3.0, 0.0]);
         assert_eq!(x[6..], extras);
-        assert_eq!(span_features(&e, doc, 0, 2, 6), x[..6].to_vec());
-        assert_eq!(span_features(&e, doc, 0, 2, 4), x[..4].to_vec());
+        assert_eq!(span_features(&e, &doc, 0, 2, 6), x[..6].to_vec());
+        assert_eq!(span_features(&e, &doc, 0, 2, 4), x[..4].to_vec());
     }
 
     #[test]
@@ -713,16 +721,12 @@ mod tests {
     #[test]
     fn span_extras_count_the_text_in_any_case_and_the_pieces() {
         let text = "Lies. LIES and lies, never truth";
-        let lower = text.to_lowercase();
-        let doc = DocText {
-            text,
-            lower: &lower,
-        };
+        let doc = DocText::new(text);
         // "Lies" (padded with a space it trims) occurs three times; an empty span never does.
-        assert_eq!(span_extras(doc, 0, 4, 1), [3f32.ln_1p(), 1f32.ln_1p()]);
-        assert_eq!(span_extras(doc, 5, 6, 0), [0.0, 0.0]);
+        assert_eq!(span_extras(&doc, 0, 4, 1), [3f32.ln_1p(), 1f32.ln_1p()]);
+        assert_eq!(span_extras(&doc, 5, 6, 0), [0.0, 0.0]);
         // Offsets off a character boundary or past the end count nothing rather than panic.
-        assert_eq!(span_extras(doc, 0, 99, 2)[0], 0.0);
+        assert_eq!(span_extras(&doc, 0, 99, 2)[0], 0.0);
     }
 
     #[test]

@@ -303,15 +303,11 @@ fn cross_validate_techniques(
         for &i in &test {
             let e = &encoded[i];
             out_of_fold[i] = heads.span_probabilities(e)?;
-            let lower = articles[i].text.to_lowercase();
-            let doc = DocText {
-                text: &articles[i].text,
-                lower: &lower,
-            };
+            let doc = DocText::new(&articles[i].text);
             head_p[i] = articles[i]
                 .spans
                 .iter()
-                .map(|(_, span)| heads.technique_probabilities(e, doc, span.start, span.end))
+                .map(|(_, span)| heads.technique_probabilities(e, &doc, span.start, span.end))
                 .collect::<candle_core::Result<_>>()?;
         }
         log.line(&format!("fold {}/{folds} trained", fold + 1));
@@ -417,12 +413,8 @@ impl Check {
         let sentences = features::sentence_spans(&view);
         let e = features::encode(&model.encoder, &model.tokenizer, CHECK_TEXT, &sentences)?;
         let first = sentences.first().copied().unwrap_or((0, 0));
-        let lower = CHECK_TEXT.to_lowercase();
-        let doc = DocText {
-            text: CHECK_TEXT,
-            lower: &lower,
-        };
-        let (label, label_p) = heads.label(&e, doc, first.0, first.1)?;
+        let doc = DocText::new(CHECK_TEXT);
+        let (label, label_p) = heads.label(&e, &doc, first.0, first.1)?;
         Ok(Check {
             text: CHECK_TEXT.to_string(),
             claims: heads.claim_probabilities(&e)?,
@@ -451,18 +443,14 @@ fn train_technique_heads(
     let width = tier::span_width(h);
     for &i in train {
         let (a, e) = (&articles[i], &encoded[i]);
-        let lower = a.text.to_lowercase();
-        let doc = DocText {
-            text: &a.text,
-            lower: &lower,
-        };
+        let doc = DocText::new(&a.text);
         for (t, &(start, end)) in e.spans.iter().enumerate() {
             let inside = a.spans.iter().any(|(_, s)| s.start < end && start < s.end);
             span_x.extend_from_slice(e.state(t));
             span_y.push(u32::from(inside));
         }
         for (technique, span) in &a.spans {
-            tc_x.extend(tier::span_features(e, doc, span.start, span.end, width));
+            tc_x.extend(tier::span_features(e, &doc, span.start, span.end, width));
             tc_y.push(technique_index(*technique));
         }
     }

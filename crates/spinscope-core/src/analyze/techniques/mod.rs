@@ -82,7 +82,6 @@ pub fn classify_spans(doc: &Document, spans: &[Span]) -> Vec<Technique> {
         .collect()
 }
 
-/// The least model score a span needs to appear in a report for people.
 /// The rules' technique hits of a text without its document's metadata: what the technique
 /// classifier was trained on, and what the learned tier mixes it with.
 pub fn rule_hits(view: &TextView<'_>) -> Vec<Hit> {
@@ -90,6 +89,7 @@ pub fn rule_hits(view: &TextView<'_>) -> Vec<Hit> {
     rules(view, &attribution::find(&doc, view))
 }
 
+/// The least model score a span needs to appear in a report for people.
 pub const DISPLAY_MIN_SCORE: f32 = 0.55;
 
 /// Whether `span` holds a word that is not a stopword: a report for people skips spans of bare

@@ -18,9 +18,11 @@ pub fn word_tags(text: &str, layout: &Encoded, tags: &[u8]) -> Vec<u8> {
             && wordy(text.get(prev.0..prev.1).and_then(|s| s.chars().last()))
             && wordy(text.get(here.0..here.1).and_then(|s| s.chars().next()));
         if joined {
-            // B tags are odd (1 + 2 × role), I tags the next even number.
+            // B tags are odd (1 + 2 × role), I tags the next even number; anything else (a
+            // "not predicted" 255 in a partial run) stays as it is.
             let tag = out[t - 1];
-            out[t] = if tag % 2 == 1 { tag + 1 } else { tag };
+            let begins = tag % 2 == 1 && usize::from(tag) < 1 + 2 * crate::finetune::ROLES.len();
+            out[t] = if begins { tag + 1 } else { tag };
         }
     }
     out
@@ -202,6 +204,9 @@ mod tests {
         // "smith" takes "gun"'s B as an I; the comma and each Chinese character keep their own.
         let tags = [5, 0, 3, 6, 6, 1, 1, 2];
         assert_eq!(word_tags(text, &e, &tags), vec![5, 6, 3, 6, 6, 1, 1, 2]);
+        // A tag outside the roles (255: not predicted) is carried over, not overflowed.
+        let tags = [255, 0, 3, 6, 6, 1, 1, 2];
+        assert_eq!(word_tags(text, &e, &tags)[..2], [255, 255]);
     }
 
     #[test]

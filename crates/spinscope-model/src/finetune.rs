@@ -527,7 +527,8 @@ pub fn import(
             si.1 / folds as f64,
             si.2 / folds as f64,
         );
-        let tc = crate::train::choose_technique_mix(&data.ptc, folds, &p.tc, &linear_p).mixed_f1;
+        let mix = crate::train::choose_technique_mix(&data.ptc, folds, &p.tc, &linear_p);
+        let tc = mix.mixed_f1;
         let mut roles: [Counts; 3] = Default::default();
         for (i, (a, d)) in data.polnear.iter().zip(&data.polnear_docs).enumerate() {
             let chars = OffsetMap::new(&a.text);
@@ -557,14 +558,14 @@ pub fn import(
             "epoch {e}: PTC SI P {:.3} R {:.3} F1 {:.3}, TC {tc:.3}; PolNeAR exact F1 source {:.3} cue {:.3} content {:.3}; CheckThat! train out of fold F1 {ct:.3} at {t:.2}",
             si.0, si.1, si.2, figures[2], figures[3], figures[4]
         ));
-        per_epoch.push((e, si, figures, roles, p));
+        per_epoch.push((e, si, figures, roles, p, mix));
     }
 
     // The shipped checkpoint: best sum of the held-out figures.
     let chosen = per_epoch
         .iter()
         .enumerate()
-        .fold((0, f64::MIN), |b, (k, (_, _, f, _, _))| {
+        .fold((0, f64::MIN), |b, (k, (_, _, f, _, _, _))| {
             let s: f64 = f[..5].iter().sum::<f64>() + f[5];
             if s > b.1 {
                 (k, s)
@@ -573,10 +574,9 @@ pub fn import(
             }
         })
         .0;
-    let (epoch, si, figures, roles, p) = &per_epoch[chosen];
+    let (epoch, si, figures, roles, p, mix) = &per_epoch[chosen];
     let all: Vec<usize> = (0..data.ptc.len()).collect();
     let span_threshold = best(&SPAN_GRID, |t| si_at(p, &all, t).f1);
-    let mix = crate::train::choose_technique_mix(&data.ptc, folds, &p.tc, &linear_p);
     let technique_mix = mix.weight;
     let claim_threshold = best(&claim_grid, |t| claim_f1(&p.claims, &ct_y, t).f1);
 
@@ -676,7 +676,10 @@ pub fn import(
         checkthat_dev_f1: dev.f1,
         claim_threshold,
         check_max_difference,
-        by_epoch: per_epoch.iter().map(|(e, _, f, _, _)| (*e, *f)).collect(),
+        by_epoch: per_epoch
+            .iter()
+            .map(|(e, _, f, _, _, _)| (*e, *f))
+            .collect(),
     };
     log.line(&format!(
         "shipped epoch {epoch}: PTC SI F1 {:.3}, TC {:.3}; PolNeAR exact F1 {:.3} / {:.3} / {:.3}; CheckThat! dev F1 {:.3} at {claim_threshold:.2}",

@@ -62,6 +62,14 @@ pub struct TechniqueScores {
     pub technique_mix: f32,
 }
 
+impl TechniqueScores {
+    /// Gives `heads` the span threshold and technique mix this cross-validation chose.
+    fn tune(&self, heads: &mut Heads) {
+        heads.span_threshold = self.span_threshold;
+        heads.technique_mix = self.technique_mix;
+    }
+}
+
 /// Measured scores, written to `encoder-scores.json` and quoted in the model card.
 #[derive(Debug, Clone, Serialize, Default)]
 pub struct Scores {
@@ -191,8 +199,7 @@ pub fn run(model: &Model, cfg: &Config, log: &mut Log) -> AnyResult<Scores> {
     let mut heads = train_technique_heads(&articles, &encoded, &all, h, &training, &device)?;
     heads.claim = claim;
     heads.claim_threshold = scores.claim_threshold;
-    heads.span_threshold = scores.techniques.span_threshold;
-    heads.technique_mix = scores.techniques.technique_mix;
+    scores.techniques.tune(&mut heads);
     scores.seconds_training = started.elapsed().as_secs_f64();
     let check = Check::compute(model, &heads)?;
     write_shipped(&cfg.out, &heads, &check, SCORES_FILE, &scores, log)?;
@@ -257,8 +264,7 @@ pub fn refit(
     let fresh = train_technique_heads(&articles, &encoded, &all, h, &training, &Device::Cpu)?;
     kept.span = fresh.span;
     kept.technique = fresh.technique;
-    kept.span_threshold = techniques.span_threshold;
-    kept.technique_mix = techniques.technique_mix;
+    techniques.tune(&mut kept);
     let scores = RefitScores {
         held_out_for_the_encoder: false,
         techniques,

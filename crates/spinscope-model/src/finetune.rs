@@ -26,7 +26,7 @@ use crate::base::{Base, Weights};
 use crate::encoder::MAX_WINDOW;
 use crate::features::{self, Encoded};
 use crate::tier::{self, DocText};
-use crate::train::{Log, SPAN_GRID};
+use crate::train::Log;
 use crate::Model;
 
 type AnyResult<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
@@ -493,8 +493,8 @@ pub fn import(
         })
     };
     let views: Vec<TextView> = data.ptc.iter().map(|a| TextView::new(&a.text)).collect();
-    let si_at = |p: &Predictions, docs: &[usize], threshold: f32| {
-        crate::train::si_score(&data.ptc, &views, docs, threshold, |i| {
+    let si_at = |p: &Predictions, docs: &[usize], decoding: tier::SpanDecoding| {
+        crate::train::si_score(&data.ptc, &views, docs, decoding, |i| {
             (&data.ptc_docs[i].layout, &p.si[ptc_off[i]..ptc_off[i + 1]])
         })
     };
@@ -514,19 +514,8 @@ pub fn import(
     let mut per_epoch = Vec::new();
     for &e in &epochs {
         let p = load(e)?;
-        let mut si = (0.0, 0.0, 0.0);
-        for fold in 0..folds {
-            let (others, test): (Vec<usize>, Vec<usize>) =
-                (0..data.ptc.len()).partition(|i| i % folds != fold);
-            let t = best(&SPAN_GRID, |t| si_at(&p, &others, t).f1);
-            let s = si_at(&p, &test, t);
-            si = (si.0 + s.precision, si.1 + s.recall, si.2 + s.f1);
-        }
-        let si = (
-            si.0 / folds as f64,
-            si.1 / folds as f64,
-            si.2 / folds as f64,
-        );
+        let (si, decoding) =
+            crate::train::cross_validate_si(data.ptc.len(), folds, |docs, d| si_at(&p, docs, d));
         let mix = crate::train::choose_technique_mix(&data.ptc, folds, &p.tc, &linear_p);
         let tc = mix.mixed_f1;
         let mut roles: [Counts; 3] = Default::default();
@@ -547,7 +536,7 @@ pub fn import(
         let t = best(&claim_grid, |t| claim_f1(&p.claims, &ct_y, t).f1);
         let ct = claim_f1(&p.claims, &ct_y, t).f1;
         let figures = [
-            si.2,
+            si.f1,
             tc,
             roles[0].exact().f1,
             roles[1].exact().f1,
@@ -556,9 +545,9 @@ pub fn import(
         ];
         log.line(&format!(
             "epoch {e}: PTC SI P {:.3} R {:.3} F1 {:.3}, TC {tc:.3}; PolNeAR exact F1 source {:.3} cue {:.3} content {:.3}; CheckThat! train out of fold F1 {ct:.3} at {t:.2}",
-            si.0, si.1, si.2, figures[2], figures[3], figures[4]
+            si.precision, si.recall, si.f1, figures[2], figures[3], figures[4]
         ));
-        per_epoch.push((e, si, figures, roles, p, mix));
+        per_epoch.push((e, (si, decoding), figures, roles, p, mix));
     }
 
     // The shipped checkpoint: best sum of the held-out figures.
@@ -574,9 +563,7 @@ pub fn import(
             }
         })
         .0;
-    let (epoch, si, figures, roles, p, mix) = &per_epoch[chosen];
-    let all: Vec<usize> = (0..data.ptc.len()).collect();
-    let span_threshold = best(&SPAN_GRID, |t| si_at(p, &all, t).f1);
+    let (epoch, (si, span_decoding), figures, roles, p, mix) = &per_epoch[chosen];
     let technique_mix = mix.weight;
     let claim_threshold = best(&claim_grid, |t| claim_f1(&p.claims, &ct_y, t).f1);
 
@@ -599,7 +586,7 @@ pub fn import(
         claim: mlp("claim")?,
         attribution: Some(mlp("attribution")?),
         adapter: Some(adapter),
-        span_threshold,
+        span_decoding: *span_decoding,
         claim_threshold,
         technique_mix,
     };
@@ -657,12 +644,13 @@ pub fn import(
         epoch: *epoch,
         techniques: crate::train::TechniqueScores {
             ptc_articles: data.ptc.len(),
-            ptc_si_precision: si.0,
-            ptc_si_recall: si.1,
-            ptc_si_f1: si.2,
+            ptc_si_precision: si.precision,
+            ptc_si_recall: si.recall,
+            ptc_si_f1: si.f1,
             ptc_tc_micro_f1: figures[1],
             ptc_tc_head_f1: mix.head_f1,
-            span_threshold,
+            span_threshold: span_decoding.threshold,
+            span_extend: span_decoding.extend,
             technique_mix,
         },
         polnear_articles: data.polnear.len(),
@@ -683,7 +671,7 @@ pub fn import(
     };
     log.line(&format!(
         "shipped epoch {epoch}: PTC SI F1 {:.3}, TC {:.3}; PolNeAR exact F1 {:.3} / {:.3} / {:.3}; CheckThat! dev F1 {:.3} at {claim_threshold:.2}",
-        si.2, figures[1], figures[2], figures[3], figures[4], dev.f1
+        si.f1, figures[1], figures[2], figures[3], figures[4], dev.f1
     ));
     crate::train::write_shipped(out, &heads, &check, crate::train::SCORES_FILE, &scores, log)?;
     Ok(scores)

@@ -32,7 +32,7 @@ pub struct Heads {
     pub attribution: Option<Mlp>,
     /// The fine-tuned encoder's low-rank updates; `None`: the base as it is.
     pub adapter: Option<crate::encoder::Adapter>,
-    pub span_threshold: f32,
+    pub span_decoding: SpanDecoding,
     pub claim_threshold: f32,
     /// Weight of the technique head against the rule tier's linear classifier in their
     /// log-linear mix on English spans ([`mix_techniques`]); 1: the head alone. Chosen by
@@ -55,7 +55,11 @@ impl Heads {
         let device = Device::Cpu;
         tensors.insert(
             "span.threshold".into(),
-            Tensor::new(&[self.span_threshold], &device)?,
+            Tensor::new(&[self.span_decoding.threshold], &device)?,
+        );
+        tensors.insert(
+            "span.extend".into(),
+            Tensor::new(&[self.span_decoding.extend], &device)?,
         );
         tensors.insert(
             "claim.threshold".into(),
@@ -96,7 +100,18 @@ impl Heads {
                     .collect();
                 (!lora.is_empty()).then_some(lora)
             },
-            span_threshold: threshold("span.threshold")?,
+            span_decoding: {
+                let decoding = SpanDecoding::plain(threshold("span.threshold")?);
+                // Heads saved before the lower edge existed decode with a plain threshold.
+                if tensors.contains_key("span.extend") {
+                    SpanDecoding {
+                        extend: threshold("span.extend")?,
+                        ..decoding
+                    }
+                } else {
+                    decoding
+                }
+            },
             claim_threshold: threshold("claim.threshold")?,
             technique_mix: if tensors.contains_key("technique.mix") {
                 threshold("technique.mix")?
@@ -290,20 +305,51 @@ pub fn span_extras(doc: &DocText, start: usize, end: usize, pieces: usize) -> [f
     [(occurrences as f32).ln_1p(), (pieces as f32).ln_1p()]
 }
 
-/// Runs of tokens at or above `threshold`, within one sentence, as byte spans.
-pub fn spans_from(e: &Encoded, p: &[f32], threshold: f32) -> Vec<(usize, usize)> {
+/// How token probabilities become technique spans: runs of tokens at or above `extend`, within
+/// one sentence, that hold at least one token at or above `threshold`. The lower edge keeps a
+/// phrase's weaker words (an article, the object of a loaded verb) in the span a confident
+/// token starts; `extend == threshold` is a plain threshold. Both are chosen by
+/// cross-validation.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SpanDecoding {
+    pub threshold: f32,
+    pub extend: f32,
+}
+
+impl SpanDecoding {
+    pub fn plain(threshold: f32) -> SpanDecoding {
+        SpanDecoding {
+            threshold,
+            extend: threshold,
+        }
+    }
+}
+
+/// The spans `decoding` reads in the token probabilities `p`, as byte ranges.
+pub fn spans_from(e: &Encoded, p: &[f32], decoding: SpanDecoding) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
+    // (start, end, whether a token reached the threshold)
+    let mut close = |run: Option<(usize, usize, bool)>| {
+        if let Some((start, end, true)) = run {
+            out.push((start, end));
+        }
+    };
     for s in &e.sentences {
-        let mut run: Option<(usize, usize)> = None;
+        let mut run: Option<(usize, usize, bool)> = None;
         for t in s.tokens.clone() {
             let (start, end) = e.spans[t];
-            if p.get(t).is_some_and(|&p| p >= threshold) && end > start {
-                run = Some(run.map_or((start, end), |r| (r.0, end)));
-            } else if start < end {
-                out.extend(run.take());
+            if start >= end {
+                continue; // pieces without text neither extend a run nor end it
+            }
+            match p.get(t).copied().filter(|&p| p >= decoding.extend) {
+                Some(p) => {
+                    let seeded = p >= decoding.threshold;
+                    run = Some(run.map_or((start, end, seeded), |r| (r.0, end, r.2 || seeded)));
+                }
+                None => close(run.take()),
             }
         }
-        out.extend(run);
+        close(run);
     }
     out
 }
@@ -450,8 +496,11 @@ impl FullTier {
             text: view.text,
             lower: view.lower().into(),
         };
-        let spans = spans_from(&e, &p, self.heads.span_threshold);
-        // The rule tier's classifier, mixed in on English spans (it reads English words).
+        let spans = spans_from(&e, &p, self.heads.span_decoding);
+        // The rule tier's classifier, mixed in on English spans (it reads English words). Its
+        // rule hits are found again here rather than passed from the fast tier: these leave out
+        // the document's metadata, as in training, and cost nothing measurable (bench: full
+        // tier 0.95 of the encoder alone).
         let linear = techniques::model::shipped().filter(|_| self.heads.technique_mix < 1.0);
         let hits = match linear {
             Some(_) if !spans.is_empty() => techniques::rule_hits(view),
@@ -634,6 +683,52 @@ fn round(x: f32) -> f32 {
 mod tests {
     use super::*;
     use crate::features::SentenceStates;
+
+    #[test]
+    fn spans_grow_from_confident_tokens_over_weaker_neighbours() {
+        // Six words of 4 bytes and a piece without text, in two sentences: tokens 0..4, 4..7.
+        let e = Encoded {
+            spans: vec![
+                (0, 4),
+                (5, 9),
+                (10, 14),
+                (14, 14),
+                (20, 24),
+                (25, 29),
+                (30, 34),
+            ],
+            sentences: vec![
+                SentenceStates {
+                    start: 0,
+                    end: 15,
+                    tokens: 0..4,
+                },
+                SentenceStates {
+                    start: 20,
+                    end: 35,
+                    tokens: 4..7,
+                },
+            ],
+            ..Encoded::default()
+        };
+        let p = [0.3, 0.6, 0.35, 0.0, 0.4, 0.45, 0.1];
+        // A plain threshold keeps the confident word alone.
+        assert_eq!(spans_from(&e, &p, SpanDecoding::plain(0.5)), vec![(5, 9)]);
+        // Hysteresis widens it to its weaker neighbours (the textless piece neither ends nor
+        // joins a run) and drops a run without a confident token; runs stop at a sentence.
+        let wide = SpanDecoding {
+            threshold: 0.5,
+            extend: 0.25,
+        };
+        assert_eq!(spans_from(&e, &p, wide), vec![(0, 14)]);
+        let lower = SpanDecoding {
+            threshold: 0.45,
+            extend: 0.25,
+        };
+        assert_eq!(spans_from(&e, &p, lower), vec![(0, 14), (20, 29)]);
+        // Missing probabilities end a run rather than panic.
+        assert_eq!(spans_from(&e, &p[..2], wide), vec![(0, 9)]);
+    }
 
     #[test]
     fn each_cue_takes_the_nearest_source_and_content_around_it() {

@@ -197,7 +197,10 @@ fn adapted_heads(with_adapter: bool) -> spinscope_model::tier::Heads {
         claim: Mlp::new(h, 16, 2, 3, &device).expect("claim"),
         attribution: Some(Mlp::new(h, 16, 7, 4, &device).expect("attribution")),
         adapter: with_adapter.then_some(adapter),
-        span_threshold: 0.5,
+        span_decoding: spinscope_model::tier::SpanDecoding {
+            threshold: 0.5,
+            extend: 0.3,
+        },
         claim_threshold: 0.45,
         technique_mix: 1.0,
     }

@@ -6,7 +6,7 @@ use spinscope_core::{Finding, TextView};
 use spinscope_model::base::{self, Base};
 use spinscope_model::features;
 use spinscope_model::heads::{Mlp, Training};
-use spinscope_model::tier::{self, Heads};
+use spinscope_model::tier::{self, Heads, SpanDecoding};
 use spinscope_model::tokenizer::Tokenizer;
 use spinscope_model::{FullTier, Model};
 
@@ -155,6 +155,7 @@ fn heads_learn_and_survive_saving() {
 
     let mut heads = random_heads(8, 0.5);
     heads.technique_mix = 0.55;
+    heads.span_decoding.extend = 0.3;
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join(tier::HEADS_FILE);
     heads.save(&path).expect("save");
@@ -162,10 +163,24 @@ fn heads_learn_and_survive_saving() {
     assert_eq!(back.claim_threshold, 0.5);
     assert_eq!(back.technique_mix, 0.55);
     assert_eq!(
+        back.span_decoding,
+        SpanDecoding {
+            threshold: 0.5,
+            extend: 0.3
+        }
+    );
+    assert_eq!(
         back.claim.probabilities(&x).expect("p"),
         heads.claim.probabilities(&x).expect("p")
     );
     assert!(Heads::from_bytes(b"not safetensors").is_err());
+
+    // Heads saved before spans had a lower edge decode with a plain threshold.
+    let mut tensors = candle_core::safetensors::load(&path, &device).expect("tensors");
+    tensors.remove("span.extend").expect("span.extend saved");
+    candle_core::safetensors::save(&tensors, &path).expect("save");
+    let old = Heads::from_bytes(&std::fs::read(&path).expect("read")).expect("load");
+    assert_eq!(old.span_decoding, SpanDecoding::plain(0.5));
 }
 
 fn random_heads(h: usize, threshold: f32) -> Heads {
@@ -176,7 +191,7 @@ fn random_heads(h: usize, threshold: f32) -> Heads {
         claim: Mlp::new(h, 16, 2, 3, &device).expect("claim"),
         attribution: Some(Mlp::new(h, 16, 7, 4, &device).expect("attribution")),
         adapter: None,
-        span_threshold: threshold,
+        span_decoding: SpanDecoding::plain(threshold),
         claim_threshold: threshold,
         technique_mix: 1.0,
     }

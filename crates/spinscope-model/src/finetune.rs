@@ -493,11 +493,6 @@ pub fn import(
         })
     };
     let views: Vec<TextView> = data.ptc.iter().map(|a| TextView::new(&a.text)).collect();
-    let si_at = |p: &Predictions, docs: &[usize], decoding: tier::SpanDecoding| {
-        crate::train::si_score(&data.ptc, &views, docs, decoding, |i| {
-            (&data.ptc_docs[i].layout, &p.si[ptc_off[i]..ptc_off[i + 1]])
-        })
-    };
     use crate::train::{best_threshold as best, f1 as claim_f1};
     let claim_grid = crate::train::claim_grid();
     let ct_y: Vec<u32> = data
@@ -506,17 +501,19 @@ pub fn import(
         .map(|r| u32::from(r.1))
         .collect();
 
-    // The rule tier's classifier, out of fold, for the heads' technique mix.
-    let linear_p =
+    // The rule tier's tagger and classifier, out of fold, for the heads' mixes.
+    let linear =
         crate::train::linear_out_of_fold(&data.ptc, folds, crate::heads::Training::default().seed);
 
     // Every checkpoint scored out of fold.
     let mut per_epoch = Vec::new();
     for &e in &epochs {
         let p = load(e)?;
-        let (si, decoding) =
-            crate::train::cross_validate_si(data.ptc.len(), folds, |docs, d| si_at(&p, docs, d));
-        let mix = crate::train::choose_technique_mix(&data.ptc, folds, &p.tc, &linear_p);
+        let spans = crate::train::choose_spans(&data.ptc, &views, folds, &linear.words, |i| {
+            (&data.ptc_docs[i].layout, &p.si[ptc_off[i]..ptc_off[i + 1]])
+        });
+        let si = spans.si;
+        let mix = crate::train::choose_technique_mix(&data.ptc, folds, &p.tc, &linear.techniques);
         let tc = mix.mixed_f1;
         let mut roles: [Counts; 3] = Default::default();
         for (i, (a, d)) in data.polnear.iter().zip(&data.polnear_docs).enumerate() {
@@ -544,10 +541,10 @@ pub fn import(
             ct,
         ];
         log.line(&format!(
-            "epoch {e}: PTC SI P {:.3} R {:.3} F1 {:.3}, TC {tc:.3}; PolNeAR exact F1 source {:.3} cue {:.3} content {:.3}; CheckThat! train out of fold F1 {ct:.3} at {t:.2}",
-            si.precision, si.recall, si.f1, figures[2], figures[3], figures[4]
+            "epoch {e}: PTC SI P {:.3} R {:.3} F1 {:.3} (span head alone {:.3}), TC {tc:.3}; PolNeAR exact F1 source {:.3} cue {:.3} content {:.3}; CheckThat! train out of fold F1 {ct:.3} at {t:.2}",
+            si.precision, si.recall, si.f1, spans.head_si.f1, figures[2], figures[3], figures[4]
         ));
-        per_epoch.push((e, (si, decoding), figures, roles, p, mix));
+        per_epoch.push((e, spans, figures, roles, p, mix));
     }
 
     // The shipped checkpoint: best sum of the held-out figures.
@@ -563,7 +560,7 @@ pub fn import(
             }
         })
         .0;
-    let (epoch, (si, span_decoding), figures, roles, p, mix) = &per_epoch[chosen];
+    let (epoch, spans, figures, roles, p, mix) = &per_epoch[chosen];
     let technique_mix = mix.weight;
     let claim_threshold = best(&claim_grid, |t| claim_f1(&p.claims, &ct_y, t).f1);
 
@@ -586,9 +583,10 @@ pub fn import(
         claim: mlp("claim")?,
         attribution: Some(mlp("attribution")?),
         adapter: Some(adapter),
-        span_decoding: *span_decoding,
+        span_decoding: spans.decoding,
         claim_threshold,
         technique_mix,
+        span_mix: spans.mix,
     };
     let model = Model::adapted(base, heads.adapter.as_ref())?;
     let check = crate::train::Check::compute(&model, &heads)?;
@@ -642,17 +640,7 @@ pub fn import(
 
     let scores = Scores {
         epoch: *epoch,
-        techniques: crate::train::TechniqueScores {
-            ptc_articles: data.ptc.len(),
-            ptc_si_precision: si.precision,
-            ptc_si_recall: si.recall,
-            ptc_si_f1: si.f1,
-            ptc_tc_micro_f1: figures[1],
-            ptc_tc_head_f1: mix.head_f1,
-            span_threshold: span_decoding.threshold,
-            span_extend: span_decoding.extend,
-            technique_mix,
-        },
+        techniques: crate::train::TechniqueScores::new(data.ptc.len(), spans, mix),
         polnear_articles: data.polnear.len(),
         polnear_source: roles[0].exact(),
         polnear_cue: roles[1].exact(),
@@ -671,7 +659,7 @@ pub fn import(
     };
     log.line(&format!(
         "shipped epoch {epoch}: PTC SI F1 {:.3}, TC {:.3}; PolNeAR exact F1 {:.3} / {:.3} / {:.3}; CheckThat! dev F1 {:.3} at {claim_threshold:.2}",
-        si.f1, figures[1], figures[2], figures[3], figures[4], dev.f1
+        spans.si.f1, figures[1], figures[2], figures[3], figures[4], dev.f1
     ));
     crate::train::write_shipped(out, &heads, &check, crate::train::SCORES_FILE, &scores, log)?;
     Ok(scores)

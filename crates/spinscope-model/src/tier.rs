@@ -8,7 +8,7 @@ use std::path::Path;
 use candle_core::{Device, Tensor};
 use spinscope_core::analyze::{claims, techniques};
 use spinscope_core::report::Extent;
-use spinscope_core::{Finding, Span, Technique, TextView};
+use spinscope_core::{Finding, Lang, Span, Technique, TextView};
 
 use crate::features::{self, Encoded};
 use crate::heads::Mlp;
@@ -38,6 +38,9 @@ pub struct Heads {
     /// log-linear mix on English spans ([`mix_techniques`]); 1: the head alone. Chosen by
     /// cross-validation.
     pub technique_mix: f32,
+    /// Weight of the span head against the rule tier's tagger on English words
+    /// ([`mix_span_probabilities`]); 1: the head alone. Chosen with the span decoding.
+    pub span_mix: f32,
 }
 
 impl Heads {
@@ -69,6 +72,7 @@ impl Heads {
             "technique.mix".into(),
             Tensor::new(&[self.technique_mix], &device)?,
         );
+        tensors.insert("span.mix".into(), Tensor::new(&[self.span_mix], &device)?);
         candle_core::safetensors::save(&tensors, path)
     }
 
@@ -115,6 +119,11 @@ impl Heads {
             claim_threshold: threshold("claim.threshold")?,
             technique_mix: if tensors.contains_key("technique.mix") {
                 threshold("technique.mix")?
+            } else {
+                1.0
+            },
+            span_mix: if tensors.contains_key("span.mix") {
+                threshold("span.mix")?
             } else {
                 1.0
             },
@@ -240,6 +249,36 @@ pub fn mix_techniques(head: &[f32], linear: &[f32], weight: f32) -> Vec<f32> {
     let exp: Vec<f32> = logs.iter().map(|&x| (x - top).exp()).collect();
     let sum: f32 = exp.iter().sum();
     exp.into_iter().map(|x| x / sum).collect()
+}
+
+/// The span head's token probabilities `p` mixed, as [`mix_techniques`] mixes labels, with the
+/// rule tier's tagger's probability of the word each piece starts in (`words`, one per token of
+/// `view`; `None` where the tagger does not read the sentence: those pieces keep the head's).
+pub fn mix_span_probabilities(
+    e: &Encoded,
+    p: &[f32],
+    view: &TextView<'_>,
+    words: &[Option<f32>],
+    weight: f32,
+) -> Vec<f32> {
+    if weight >= 1.0 {
+        return p.to_vec();
+    }
+    p.iter()
+        .zip(&e.spans)
+        .map(|(&p, &(start, _))| {
+            let k = view.tokens.partition_point(|t| t.span.end <= start);
+            let word = view
+                .tokens
+                .get(k)
+                .filter(|t| t.span.start <= start)
+                .and_then(|_| words.get(k).copied().flatten());
+            match word {
+                Some(q) => mix_techniques(&[p, 1.0 - p], &[q, 1.0 - q], weight)[0],
+                None => p,
+            }
+        })
+        .collect()
 }
 
 /// Parts of a span's features, each `hidden` wide: see [`span_features`].
@@ -398,9 +437,10 @@ const ENCODER_AGREES: &str = "the encoder agrees";
 /// reading, not measured; agreement with the rules is noted at any probability.
 pub const MIN_ATTRIBUTION_P: f32 = 0.85;
 
-/// Model technique spans scoring less (span p × label p), or without a content word, are left
-/// out of reports: the span threshold is tuned for SemEval's soft span metric, which rewards
-/// many weak fragments, and a person reading a report wants the likely ones. 0.35 since the
+/// Model technique spans scoring less (span p, its likeliest token's, × label p), or without a
+/// content word, are left out of reports: the span decoding is tuned for SemEval's soft span
+/// metric, which rewards many weak fragments, and a person reading a report wants the likely
+/// ones. 0.35 since the
 /// technique heads were refit on correct spans (they are surer of their labels; at 0.15 the
 /// state-media example showed 19 spans, most of them single words like "century").
 pub const MIN_REPORTED_SCORE: f32 = 0.35;
@@ -490,30 +530,38 @@ impl FullTier {
             }
         }
 
-        let p = self.heads.span_probabilities(&e)?;
+        // The rule tier's tagger and classifier, mixed in on English words and spans (they read
+        // English). Their rule hits are found again here rather than passed from the fast tier:
+        // these leave out the document's metadata, as in training, and cost nothing measurable
+        // (bench: full tier 0.95 of the encoder alone).
+        let linear = techniques::model::shipped();
+        let tagger = linear.filter(|_| self.heads.span_mix < 1.0);
+        let classifier = linear.filter(|_| self.heads.technique_mix < 1.0);
+        let any_english = view.sentences.iter().any(|s| s.lang == Lang::En);
+        let hits = if any_english && (tagger.is_some() || classifier.is_some()) {
+            techniques::rule_hits(view)
+        } else {
+            Vec::new()
+        };
+        let index = techniques::model::RuleIndex::new(&hits);
+        let mut p = self.heads.span_probabilities(&e)?;
+        if let Some(tagger) = tagger.filter(|_| any_english) {
+            let words = tagger.token_probabilities(view, &hits);
+            p = mix_span_probabilities(&e, &p, view, &words, self.heads.span_mix);
+        }
         // The view lower-cases its text once; the rules' repetition counts read it too.
         let doc = DocText {
             text: view.text,
             lower: view.lower().into(),
         };
         let spans = spans_from(&e, &p, self.heads.span_decoding);
-        // The rule tier's classifier, mixed in on English spans (it reads English words). Its
-        // rule hits are found again here rather than passed from the fast tier: these leave out
-        // the document's metadata, as in training, and cost nothing measurable (bench: full
-        // tier 0.95 of the encoder alone).
-        let linear = techniques::model::shipped().filter(|_| self.heads.technique_mix < 1.0);
-        let hits = match linear {
-            Some(_) if !spans.is_empty() => techniques::rule_hits(view),
-            _ => Vec::new(),
-        };
-        let index = techniques::model::RuleIndex::new(&hits);
         for (start, end) in spans {
             let (start, end) = snap_to_words(view, start, end);
             let mut probabilities = self.heads.technique_probabilities(&e, &doc, start, end)?;
             let english = view
                 .sentence_at(start)
-                .is_some_and(|s| view.sentences[s].lang == spinscope_core::Lang::En);
-            let mixed = match linear {
+                .is_some_and(|s| view.sentences[s].lang == Lang::En);
+            let mixed = match classifier {
                 Some(linear) if english => {
                     let span = Span::new(start, end);
                     let theirs = linear.technique_probabilities(view, span, &index);
@@ -525,7 +573,9 @@ impl FullTier {
             };
             let (label, label_p) = likeliest(&probabilities);
             let tokens = e.tokens_in(start, end);
-            let span_p = tokens.clone().map(|t| p[t]).sum::<f32>() / tokens.len().max(1) as f32;
+            // The span's most confident token: its edges are weaker by design (they only
+            // extend a run), and their mean would rank a long phrase below a lone word.
+            let span_p = tokens.clone().map(|t| p[t]).fold(0.0, f32::max);
             let reported = span_p * label_p >= self.min_score
                 && (self.min_score <= 0.0
                     || techniques::has_content_word(view, Span::new(start, end)));
@@ -546,7 +596,12 @@ impl FullTier {
                 score: round(span_p * label_p),
                 detector: "model".into(),
                 evidence: format!(
-                    "encoder heads: span p={span_p:.2}, {} p={label_p:.2}{}; {}",
+                    "encoder heads: span p={span_p:.2}{}, {} p={label_p:.2}{}; {}",
+                    if english && tagger.is_some() {
+                        " (with the rules' tagger)"
+                    } else {
+                        ""
+                    },
                     label.label(),
                     if mixed {
                         " (mixed with the rules' classifier)"
@@ -570,7 +625,7 @@ impl FullTier {
             let lang = view
                 .sentences
                 .binary_search_by_key(&s.start, |v| v.span.start)
-                .map_or(spinscope_core::Lang::En, |i| view.sentences[i].lang);
+                .map_or(Lang::En, |i| view.sentences[i].lang);
             let text = &view.text[s.start..s.end];
             let evidence = format!("encoder head, p={p:.2}; {}", agreement(rules));
             // One finding per sentence: the model's, saying whether the rules agree.
@@ -728,6 +783,40 @@ mod tests {
         assert_eq!(spans_from(&e, &p, lower), vec![(0, 14), (20, 29)]);
         // Missing probabilities end a run rather than panic.
         assert_eq!(spans_from(&e, &p[..2], wide), vec![(0, 9)]);
+    }
+
+    #[test]
+    fn span_probabilities_mix_with_the_tagger_where_it_read_the_word() {
+        let view = TextView::new("Loaded words here");
+        // Pieces: "Load", "ed" (inside the first word), "words", "here".
+        let e = Encoded {
+            spans: vec![(0, 4), (4, 6), (7, 12), (13, 17)],
+            ..Encoded::default()
+        };
+        let p = [0.5, 0.5, 0.2, 0.3];
+        let words: Vec<Option<f32>> = view
+            .tokens
+            .iter()
+            .map(|t| match t.span.slice(view.text) {
+                "Loaded" => Some(0.9),
+                "here" => Some(0.1),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(mix_span_probabilities(&e, &p, &view, &words, 1.0), p);
+        let tagger = mix_span_probabilities(&e, &p, &view, &words, 0.0);
+        let close = |a: f32, b: f32| (a - b).abs() < 1e-4;
+        assert!(close(tagger[0], 0.9) && close(tagger[1], 0.9), "{tagger:?}");
+        assert!(
+            close(tagger[2], 0.2),
+            "a word the tagger did not read keeps the head's"
+        );
+        assert!(close(tagger[3], 0.1), "{tagger:?}");
+        // Half and half: sqrt(0.5 × 0.9) / (sqrt(0.5 × 0.9) + sqrt(0.5 × 0.1)) = 0.75.
+        let half = mix_span_probabilities(&e, &p, &view, &words, 0.5);
+        assert!(close(half[0], 0.75), "{half:?}");
+        // Fewer words than tokens (a view of another text) leave the head's probabilities.
+        assert_eq!(mix_span_probabilities(&e, &p, &view, &[], 0.5), p);
     }
 
     #[test]

@@ -52,6 +52,8 @@ pub struct TechniqueScores {
     pub ptc_si_precision: f64,
     pub ptc_si_recall: f64,
     pub ptc_si_f1: f64,
+    /// SI of the span head alone, without the rule tier's tagger.
+    pub ptc_si_head_f1: f64,
     /// TC of the heads as the `full` tier labels: mixed with the rule tier's classifier
     /// (each fold's weight picked on the other folds).
     pub ptc_tc_micro_f1: f64,
@@ -60,17 +62,36 @@ pub struct TechniqueScores {
     /// The shipped span decoding ([`tier::SpanDecoding`]): its threshold and lower edge.
     pub span_threshold: f32,
     pub span_extend: f32,
+    /// The shipped weight of the span head against the rules' tagger.
+    pub span_mix: f32,
     /// The shipped weight of the head in the mix ([`tier::mix_techniques`]).
     pub technique_mix: f32,
 }
 
 impl TechniqueScores {
-    /// Gives `heads` the span decoding and technique mix this cross-validation chose.
+    pub(crate) fn new(articles: usize, spans: &SpanChoice, mix: &TechniqueMix) -> TechniqueScores {
+        TechniqueScores {
+            ptc_articles: articles,
+            ptc_si_precision: spans.si.precision,
+            ptc_si_recall: spans.si.recall,
+            ptc_si_f1: spans.si.f1,
+            ptc_si_head_f1: spans.head_si.f1,
+            ptc_tc_micro_f1: mix.mixed_f1,
+            ptc_tc_head_f1: mix.head_f1,
+            span_threshold: spans.decoding.threshold,
+            span_extend: spans.decoding.extend,
+            span_mix: spans.mix,
+            technique_mix: mix.weight,
+        }
+    }
+
+    /// Gives `heads` the span decoding and the mixes this cross-validation chose.
     fn tune(&self, heads: &mut Heads) {
         heads.span_decoding = tier::SpanDecoding {
             threshold: self.span_threshold,
             extend: self.span_extend,
         };
+        heads.span_mix = self.span_mix;
         heads.technique_mix = self.technique_mix;
     }
 }
@@ -110,33 +131,91 @@ fn span_decodings() -> impl Iterator<Item = tier::SpanDecoding> {
     })
 }
 
-/// SI of `n` articles by cross-validation (article i in fold i mod `folds`): each fold
-/// decoded as the other folds score best, so no article's labels pick how it is decoded;
-/// with the decoding all articles pick, to ship. `si_at` scores a set of articles.
-pub(crate) fn cross_validate_si(
+/// Weights of the span head against the rule tier's tagger tried
+/// ([`tier::mix_span_probabilities`]); 1: the head alone.
+const SPAN_MIX_GRID: [f32; 7] = [0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0];
+
+/// How the technique spans are read, as the cross-validation chose, and what they scored.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SpanChoice {
+    /// SI of the mixed probabilities, each fold's mix and decoding picked on the other folds.
+    pub si: Prf,
+    /// SI of the head alone (each fold's decoding picked likewise).
+    pub head_si: Prf,
+    pub decoding: tier::SpanDecoding,
+    pub mix: f32,
+}
+
+/// Chooses the span head's weight against the rule tier's tagger (`words`: its out-of-fold
+/// probability per token of each article's view) and the span decoding, by cross-validation
+/// over the head's out-of-fold token probabilities (`tokens(i)`, with their layout).
+pub(crate) fn choose_spans<'a>(
+    articles: &[ptc::Article],
+    views: &[TextView],
+    folds: usize,
+    words: &[Vec<Option<f32>>],
+    tokens: impl Fn(usize) -> (&'a Encoded, &'a [f32]),
+) -> SpanChoice {
+    let n = articles.len();
+    let mixed: Vec<Vec<Vec<f32>>> = SPAN_MIX_GRID
+        .iter()
+        .map(|&w| {
+            (0..n)
+                .map(|i| {
+                    let (e, p) = tokens(i);
+                    tier::mix_span_probabilities(e, p, &views[i], &words[i], w)
+                })
+                .collect()
+        })
+        .collect();
+    let si_at = |indices: &[usize], (m, d): (usize, tier::SpanDecoding)| {
+        si_score(articles, views, indices, d, |i| {
+            (tokens(i).0, mixed[m][i].as_slice())
+        })
+    };
+    let alone = SPAN_MIX_GRID.len() - 1;
+    let candidates: Vec<(usize, tier::SpanDecoding)> = (0..SPAN_MIX_GRID.len())
+        .flat_map(|m| span_decodings().map(move |d| (m, d)))
+        .collect();
+    let head_only: Vec<_> = candidates
+        .iter()
+        .filter(|c| c.0 == alone)
+        .copied()
+        .collect();
+    let (head_si, _) = cross_validate(n, folds, &head_only, si_at);
+    let (si, (m, decoding)) = cross_validate(n, folds, &candidates, si_at);
+    SpanChoice {
+        si,
+        head_si,
+        decoding,
+        mix: SPAN_MIX_GRID[m],
+    }
+}
+
+/// Scores of `n` articles by cross-validation (article i in fold i mod `folds`) when each fold
+/// is scored with the candidate the other folds score best with, so no article's labels pick
+/// how it is read; with the candidate all articles pick, to ship. `score` scores a set of
+/// articles; `candidates` must not be empty.
+pub(crate) fn cross_validate<C: Copy>(
     n: usize,
     folds: usize,
-    si_at: impl Fn(&[usize], tier::SpanDecoding) -> Prf,
-) -> (Prf, tier::SpanDecoding) {
+    candidates: &[C],
+    score: impl Fn(&[usize], C) -> Prf,
+) -> (Prf, C) {
     let best = |indices: &[usize]| {
-        span_decodings()
-            .map(|d| (d, si_at(indices, d).f1))
+        candidates
+            .iter()
+            .map(|&c| (c, score(indices, c).f1))
             .fold(
-                (tier::SpanDecoding::plain(SPAN_GRID[0]), f64::MIN),
-                |b, x| {
-                    if x.1 > b.1 {
-                        x
-                    } else {
-                        b
-                    }
-                },
+                (candidates[0], f64::MIN),
+                |b, x| if x.1 > b.1 { x } else { b },
             )
             .0
     };
     let mut sum = (0.0, 0.0, 0.0);
     for fold in 0..folds {
         let (others, test): (Vec<usize>, Vec<usize>) = (0..n).partition(|i| i % folds != fold);
-        let s = si_at(&test, best(&others));
+        let s = score(&test, best(&others));
         sum = (sum.0 + s.precision, sum.1 + s.recall, sum.2 + s.f1);
     }
     let k = folds as f64;
@@ -379,39 +458,32 @@ fn cross_validate_techniques(
         }
         log.line(&format!("fold {}/{folds} trained", fold + 1));
     }
-    let linear_p = linear_out_of_fold(articles, folds, cfg.seed);
+    let linear = linear_out_of_fold(articles, folds, cfg.seed);
     let head_p: Vec<Vec<f32>> = head_p.into_iter().flatten().collect();
-    let mix = choose_technique_mix(articles, folds, &head_p, &linear_p);
+    let mix = choose_technique_mix(articles, folds, &head_p, &linear.techniques);
     log.line(&format!(
         "TC: head {:.3}, rules' linear classifier {:.3}, mixed {:.3} (head weight {:.2})",
         mix.head_f1, mix.linear_f1, mix.mixed_f1, mix.weight
     ));
     let views: Vec<TextView> = articles.iter().map(|a| TextView::new(&a.text)).collect();
-    let (si, decoding) = cross_validate_si(articles.len(), folds, |indices, decoding| {
-        si_score(articles, &views, indices, decoding, |i| {
-            (&encoded[i], out_of_fold[i].as_slice())
-        })
+    let spans = choose_spans(articles, &views, folds, &linear.words, |i| {
+        (&encoded[i], out_of_fold[i].as_slice())
     });
-    let scores = TechniqueScores {
-        ptc_articles: articles.len(),
-        ptc_si_precision: si.precision,
-        ptc_si_recall: si.recall,
-        ptc_si_f1: si.f1,
-        ptc_tc_micro_f1: mix.mixed_f1,
-        ptc_tc_head_f1: mix.head_f1,
-        span_threshold: decoding.threshold,
-        span_extend: decoding.extend,
-        technique_mix: mix.weight,
-    };
-    log.line(&format!(
-        "PTC {folds}-fold by article: SI P {:.3} R {:.3} F1 {:.3}; TC micro-F1 {:.3} (head alone {:.3})",
-        scores.ptc_si_precision, scores.ptc_si_recall, scores.ptc_si_f1, scores.ptc_tc_micro_f1, scores.ptc_tc_head_f1
-    ));
-    log.line(&format!(
-        "spans: threshold {:.2}, edges down to {:.2}",
-        decoding.threshold, decoding.extend
-    ));
+    let scores = TechniqueScores::new(articles.len(), &spans, &mix);
+    log_techniques(log, folds, &scores);
     Ok(scores)
+}
+
+/// The SI and TC lines of a training log.
+pub(crate) fn log_techniques(log: &mut Log, folds: usize, scores: &TechniqueScores) {
+    log.line(&format!(
+        "PTC {folds}-fold by article: SI P {:.3} R {:.3} F1 {:.3} (span head alone {:.3}); TC micro-F1 {:.3} (head alone {:.3})",
+        scores.ptc_si_precision, scores.ptc_si_recall, scores.ptc_si_f1, scores.ptc_si_head_f1, scores.ptc_tc_micro_f1, scores.ptc_tc_head_f1
+    ));
+    log.line(&format!(
+        "spans: head weight {:.2} against the rules' tagger, threshold {:.2}, edges down to {:.2}",
+        scores.span_mix, scores.span_threshold, scores.span_extend
+    ));
 }
 
 /// SemEval SI score of the articles `indices` (gold spans in bytes): the spans `decoding` reads
@@ -544,6 +616,7 @@ fn train_technique_heads(
         span_decoding: tier::SpanDecoding::plain(0.5),
         claim_threshold: 0.5,
         technique_mix: 1.0,
+        span_mix: 1.0,
     })
 }
 
@@ -759,13 +832,20 @@ pub(crate) fn f1(p: &[f32], y: &[u32], threshold: f32) -> Prf {
     Prf::new(ratio(tp, tp + fp), ratio(tp, tp + fneg))
 }
 
-/// The rule tier's linear technique classifier's out-of-fold probabilities of every gold span
-/// (articles in order, then their spans), trained per fold as the heads are.
+/// The rule tier's linear models, trained per fold as the heads are, on the articles they did
+/// not see.
+pub(crate) struct LinearOutOfFold {
+    /// The classifier's probabilities of every gold span (articles in order, then their spans).
+    pub techniques: Vec<Vec<f32>>,
+    /// The tagger's probability of each token of each article's view ([`TextView::tokens`]).
+    pub words: Vec<Vec<Option<f32>>>,
+}
+
 pub(crate) fn linear_out_of_fold(
     articles: &[ptc::Article],
     folds: usize,
     seed: u64,
-) -> Vec<Vec<f32>> {
+) -> LinearOutOfFold {
     use spinscope_core::analyze::techniques::{self, model::RuleIndex, model::TechniqueModels};
     let docs: Vec<techniques::model::TrainingDoc> = articles
         .iter()
@@ -780,6 +860,7 @@ pub(crate) fn linear_out_of_fold(
         ..Default::default()
     };
     let mut out = vec![Vec::new(); articles.len()];
+    let mut words = vec![Vec::new(); articles.len()];
     for fold in 0..folds {
         let train: Vec<_> = (0..docs.len())
             .filter(|i| i % folds != fold)
@@ -793,9 +874,13 @@ pub(crate) fn linear_out_of_fold(
                 .iter()
                 .map(|(_, span)| models.technique_probabilities(view, *span, &index))
                 .collect();
+            words[i] = models.token_probabilities(view, hits);
         }
     }
-    out.into_iter().flatten().collect()
+    LinearOutOfFold {
+        techniques: out.into_iter().flatten().collect(),
+        words,
+    }
 }
 
 /// What mixing the technique head with the linear classifier scores, out of fold.
@@ -895,7 +980,8 @@ mod tests {
             let f1 = 1.0 - f64::from((d.threshold - t).abs() + (d.extend - x).abs());
             Prf::new(f1, f1)
         };
-        let (mean, shipped) = cross_validate_si(10, 5, si_at);
+        let candidates: Vec<_> = span_decodings().collect();
+        let (mean, shipped) = cross_validate(10, 5, &candidates, si_at);
         assert!((mean.f1 - 0.6).abs() < 1e-5, "{mean:?}");
         assert!((shipped.threshold - 0.4).abs() < 1e-6, "{shipped:?}");
         assert!((shipped.extend - 0.2).abs() < 1e-6, "{shipped:?}");

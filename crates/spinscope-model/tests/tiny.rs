@@ -156,12 +156,14 @@ fn heads_learn_and_survive_saving() {
     let mut heads = random_heads(8, 0.5);
     heads.technique_mix = 0.55;
     heads.span_decoding.extend = 0.3;
+    heads.span_mix = 0.7;
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join(tier::HEADS_FILE);
     heads.save(&path).expect("save");
     let back = Heads::from_bytes(&std::fs::read(&path).expect("read")).expect("load");
     assert_eq!(back.claim_threshold, 0.5);
     assert_eq!(back.technique_mix, 0.55);
+    assert_eq!(back.span_mix, 0.7);
     assert_eq!(
         back.span_decoding,
         SpanDecoding {
@@ -175,12 +177,15 @@ fn heads_learn_and_survive_saving() {
     );
     assert!(Heads::from_bytes(b"not safetensors").is_err());
 
-    // Heads saved before spans had a lower edge decode with a plain threshold.
+    // Heads saved before spans had a lower edge or a mix decode the head's probabilities with
+    // a plain threshold.
     let mut tensors = candle_core::safetensors::load(&path, &device).expect("tensors");
     tensors.remove("span.extend").expect("span.extend saved");
+    tensors.remove("span.mix").expect("span.mix saved");
     candle_core::safetensors::save(&tensors, &path).expect("save");
     let old = Heads::from_bytes(&std::fs::read(&path).expect("read")).expect("load");
     assert_eq!(old.span_decoding, SpanDecoding::plain(0.5));
+    assert_eq!(old.span_mix, 1.0);
 }
 
 fn random_heads(h: usize, threshold: f32) -> Heads {
@@ -194,6 +199,7 @@ fn random_heads(h: usize, threshold: f32) -> Heads {
         span_decoding: SpanDecoding::plain(threshold),
         claim_threshold: threshold,
         technique_mix: 1.0,
+        span_mix: 1.0,
     }
 }
 
@@ -249,23 +255,29 @@ fn the_full_tier_adds_model_findings_with_offsets_and_evidence() {
     tier.annotate(&TextView::new(""), &mut none).expect("empty");
     assert!(none.is_empty());
 
-    // With a mix weight below 1 the English span's label also hears the rules' classifier;
-    // the Chinese one the head alone (the classifier reads English words).
-    let mut heads = random_heads(32, 0.0);
-    heads.technique_mix = 0.5;
-    let tier = FullTier::new(model(), heads).with_min_score(0.0);
-    let mut findings = Vec::new();
-    tier.annotate(&view, &mut findings).expect("annotate");
-    let mixed: Vec<bool> = findings
-        .iter()
-        .filter_map(|f| match f {
-            Finding::Technique { evidence, .. } => {
-                Some(evidence.contains("mixed with the rules' classifier"))
-            }
-            _ => None,
-        })
-        .collect();
-    assert_eq!(mixed, vec![true, false]);
+    // With mix weights below 1 the English span hears the rules' tagger and its label the
+    // rules' classifier; the Chinese one the heads alone (the linear models read English).
+    let mixed = |tune: fn(&mut Heads), said: &str| -> Vec<bool> {
+        let mut heads = random_heads(32, 0.0);
+        tune(&mut heads);
+        let tier = FullTier::new(model(), heads).with_min_score(0.0);
+        let mut findings = Vec::new();
+        tier.annotate(&view, &mut findings).expect("annotate");
+        findings
+            .iter()
+            .filter_map(|f| match f {
+                Finding::Technique { evidence, .. } => Some(evidence.contains(said)),
+                _ => None,
+            })
+            .collect()
+    };
+    let labels = mixed(
+        |h| h.technique_mix = 0.5,
+        "mixed with the rules' classifier",
+    );
+    assert_eq!(labels, vec![true, false]);
+    let spans = mixed(|h| h.span_mix = 0.5, "(with the rules' tagger)");
+    assert_eq!(spans, vec![true, false]);
 }
 
 #[test]

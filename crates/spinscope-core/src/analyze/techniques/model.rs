@@ -437,6 +437,24 @@ impl TechniqueModels {
         out
     }
 
+    /// The tagger's probability of each token of the text being inside a technique span, where
+    /// it reads the sentence (English, not overlong); what the learned tier mixes with its own.
+    pub fn token_probabilities(&self, view: &TextView<'_>, rules: &[Hit]) -> Vec<Option<f32>> {
+        let ctx = Context::new(view, rules);
+        let mut features = Features::new(SI_BITS, false);
+        let mut out = vec![None; view.tokens.len()];
+        for (si, s) in view.sentences.iter().enumerate() {
+            if s.lang != Lang::En || s.tokens.len() > MAX_SENTENCE_TOKENS {
+                continue;
+            }
+            let probabilities = self.tagger_probabilities(view, si, &ctx, &mut features);
+            for (i, p) in s.tokens.clone().zip(probabilities) {
+                out[i] = Some(p);
+            }
+        }
+        out
+    }
+
     /// The tagger's probability for each token of sentence `si`. The same as scoring
     /// [`token_features`], but the bag's part of the score is summed once per sentence (the model
     /// is linear): per token the bag was two thirds of the features.

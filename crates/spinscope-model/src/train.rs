@@ -4,7 +4,6 @@
 //! The encoder stays frozen: on two CPU cores one pass over the data takes minutes, while
 //! fine-tuning all of it would take hours per epoch. Heads are small, so five folds cost seconds.
 
-use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -157,38 +156,67 @@ pub(crate) fn choose_spans<'a>(
     tokens: impl Fn(usize) -> (&'a Encoded, &'a [f32]),
 ) -> SpanChoice {
     let n = articles.len();
-    let mixed: Vec<Vec<Vec<f32>>> = SPAN_MIX_GRID
+    let chars: Vec<OffsetMap> = articles.iter().map(|a| OffsetMap::new(&a.text)).collect();
+    let gold: Vec<Vec<Span>> = articles
         .iter()
-        .map(|&w| {
-            (0..n)
-                .map(|i| {
-                    let (e, p) = tokens(i);
-                    tier::mix_span_probabilities(e, p, &views[i], &words[i], w)
-                })
+        .zip(&chars)
+        .map(|(a, chars)| {
+            a.spans
+                .iter()
+                .map(|(_, s)| Span::new(chars.char_index(s.start), chars.char_index(s.end)))
                 .collect()
         })
         .collect();
-    let si_at = |indices: &[usize], (m, d): (usize, tier::SpanDecoding)| {
-        si_score(articles, views, indices, d, |i| {
-            (tokens(i).0, mixed[m][i].as_slice())
-        })
+    // Every article's SI counts under every (mix, decoding), made once: a fold's score is then
+    // a sum (SemEval's sums and counts add up over articles).
+    let decodings: Vec<tier::SpanDecoding> = span_decodings().collect();
+    let mut candidates = Vec::new();
+    let mut counts: Vec<Vec<ptc::SiCounts>> = Vec::new();
+    for &w in &SPAN_MIX_GRID {
+        let mixed: Vec<Vec<f32>> = (0..n)
+            .map(|i| {
+                let (e, p) = tokens(i);
+                tier::mix_span_probabilities(e, p, &views[i], &words[i], w)
+            })
+            .collect();
+        for &d in &decodings {
+            candidates.push((w, d));
+            counts.push(
+                (0..n)
+                    .map(|i| {
+                        let found = tier::spans_from(tokens(i).0, &mixed[i], d)
+                            .into_iter()
+                            // Snapped to whole words as the tier reports them.
+                            .map(|(s, e)| tier::snap_to_words(&views[i], s, e))
+                            .map(|(s, e)| Span::new(chars[i].char_index(s), chars[i].char_index(e)))
+                            .collect::<Vec<_>>();
+                        ptc::SiCounts::of(&found, &gold[i])
+                    })
+                    .collect(),
+            );
+        }
+    }
+    let score = |indices: &[usize], c: usize| {
+        indices
+            .iter()
+            .map(|&i| counts[c][i])
+            .sum::<ptc::SiCounts>()
+            .prf()
     };
-    let alone = SPAN_MIX_GRID.len() - 1;
-    let candidates: Vec<(usize, tier::SpanDecoding)> = (0..SPAN_MIX_GRID.len())
-        .flat_map(|m| span_decodings().map(move |d| (m, d)))
-        .collect();
-    let head_only: Vec<_> = candidates
+    let every: Vec<usize> = (0..candidates.len()).collect();
+    let head_only: Vec<usize> = every
         .iter()
-        .filter(|c| c.0 == alone)
         .copied()
+        .filter(|&c| candidates[c].0 >= 1.0)
         .collect();
-    let (head_si, _) = cross_validate(n, folds, &head_only, si_at);
-    let (si, (m, decoding)) = cross_validate(n, folds, &candidates, si_at);
+    let (head_si, _) = cross_validate(n, folds, &head_only, score);
+    let (si, chosen) = cross_validate(n, folds, &every, score);
+    let (mix, decoding) = candidates[chosen];
     SpanChoice {
         si,
         head_si,
         decoding,
-        mix: SPAN_MIX_GRID[m],
+        mix,
     }
 }
 
@@ -484,38 +512,6 @@ pub(crate) fn log_techniques(log: &mut Log, folds: usize, scores: &TechniqueScor
         "spans: head weight {:.2} against the rules' tagger, threshold {:.2}, edges down to {:.2}",
         scores.span_mix, scores.span_threshold, scores.span_extend
     ));
-}
-
-/// SemEval SI score of the articles `indices` (gold spans in bytes): the spans `decoding` reads
-/// in each article's token probabilities, from `tokens(i)`.
-pub(crate) fn si_score<'a>(
-    articles: &[ptc::Article],
-    views: &[TextView],
-    indices: &[usize],
-    decoding: tier::SpanDecoding,
-    tokens: impl Fn(usize) -> (&'a Encoded, &'a [f32]),
-) -> Prf {
-    let mut predicted = BTreeMap::new();
-    let mut gold = BTreeMap::new();
-    for &i in indices {
-        let a = &articles[i];
-        let (layout, p) = tokens(i);
-        let chars = OffsetMap::new(&a.text);
-        let to_chars = |s: usize, e: usize| Span::new(chars.char_index(s), chars.char_index(e));
-        // Snapped to whole words as the tier reports them.
-        let spans = tier::spans_from(layout, p, decoding)
-            .into_iter()
-            .map(|(s, e)| tier::snap_to_words(&views[i], s, e));
-        predicted.insert(a.id.clone(), spans.map(|(s, e)| to_chars(s, e)).collect());
-        gold.insert(
-            a.id.clone(),
-            a.spans
-                .iter()
-                .map(|(_, s)| to_chars(s.start, s.end))
-                .collect(),
-        );
-    }
-    ptc::score_si(&predicted, &gold)
 }
 
 /// What the shipped heads say on a fixed text, recorded at training time so a test can tell

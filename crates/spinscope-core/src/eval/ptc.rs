@@ -179,27 +179,76 @@ pub fn score_si(
     predicted: &BTreeMap<String, Vec<Span>>,
     gold: &BTreeMap<String, Vec<Span>>,
 ) -> Prf {
-    let (mut p_sum, mut r_sum, mut p_n, mut r_n) = (0.0, 0.0, 0usize, 0usize);
     let empty = Vec::new();
     let ids: std::collections::BTreeSet<&String> = predicted.keys().chain(gold.keys()).collect();
-    for id in ids {
-        let s = merged(predicted.get(id).unwrap_or(&empty).clone());
-        let t = merged(gold.get(id).unwrap_or(&empty).clone());
-        p_n += s.len();
-        r_n += t.len();
+    ids.into_iter()
+        .map(|id| {
+            SiCounts::of(
+                predicted.get(id).unwrap_or(&empty),
+                gold.get(id).unwrap_or(&empty),
+            )
+        })
+        .sum::<SiCounts>()
+        .prf()
+}
+
+/// One article's share of the SI score: SemEval's overlap sums and span counts, which add up
+/// over articles, so a set of articles can be scored without decoding them again.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct SiCounts {
+    pub precision_sum: f64,
+    pub recall_sum: f64,
+    pub predicted: usize,
+    pub gold: usize,
+}
+
+impl SiCounts {
+    /// The counts of one article's predicted and gold spans (each set's overlaps merged).
+    pub fn of(predicted: &[Span], gold: &[Span]) -> SiCounts {
+        let s = merged(predicted.to_vec());
+        let t = merged(gold.to_vec());
+        let mut counts = SiCounts {
+            predicted: s.len(),
+            gold: t.len(),
+            ..SiCounts::default()
+        };
         for a in &s {
             for b in &t {
                 let i = intersection(a, b) as f64;
                 if i > 0.0 {
-                    p_sum += i / a.len() as f64;
-                    r_sum += i / b.len() as f64;
+                    counts.precision_sum += i / a.len() as f64;
+                    counts.recall_sum += i / b.len() as f64;
                 }
             }
         }
+        counts
     }
-    let p = if p_n > 0 { p_sum / p_n as f64 } else { 0.0 };
-    let r = if r_n > 0 { r_sum / r_n as f64 } else { 0.0 };
-    Prf::new(p, r)
+
+    pub fn prf(&self) -> Prf {
+        let ratio = |sum: f64, n: usize| if n > 0 { sum / n as f64 } else { 0.0 };
+        Prf::new(
+            ratio(self.precision_sum, self.predicted),
+            ratio(self.recall_sum, self.gold),
+        )
+    }
+}
+
+impl std::ops::Add for SiCounts {
+    type Output = SiCounts;
+    fn add(self, o: SiCounts) -> SiCounts {
+        SiCounts {
+            precision_sum: self.precision_sum + o.precision_sum,
+            recall_sum: self.recall_sum + o.recall_sum,
+            predicted: self.predicted + o.predicted,
+            gold: self.gold + o.gold,
+        }
+    }
+}
+
+impl std::iter::Sum for SiCounts {
+    fn sum<I: Iterator<Item = SiCounts>>(iter: I) -> SiCounts {
+        iter.fold(SiCounts::default(), |a, b| a + b)
+    }
 }
 
 /// TC micro scores: predicted and gold (article, span, technique) triples.
@@ -293,6 +342,21 @@ mod tests {
         let prf = score_si(&map(&[("a", 0, 10)]), &map(&[("a", 0, 10), ("b", 0, 5)]));
         assert!((prf.precision - 1.0).abs() < 1e-9);
         assert!((prf.recall - 0.5).abs() < 1e-9);
+    }
+
+    #[test]
+    fn si_counts_of_articles_add_up_to_their_score() {
+        let predicted = map(&[("a", 5, 15), ("b", 0, 4), ("b", 2, 6)]);
+        let gold = map(&[("a", 0, 10), ("b", 0, 10), ("b", 20, 25)]);
+        let sum: SiCounts = ["a", "b"]
+            .iter()
+            .map(|id| SiCounts::of(&predicted[*id], &gold[*id]))
+            .sum();
+        assert_eq!(sum.prf(), score_si(&predicted, &gold));
+        // a: P 0.5 of 1 span, R 0.5 of 1; b: P 1 of 1 merged span, R 0.6 of 2.
+        assert_eq!((sum.predicted, sum.gold), (2, 3));
+        assert!((sum.prf().precision - 0.75).abs() < 1e-9);
+        assert!((sum.prf().recall - 1.1 / 3.0).abs() < 1e-9);
     }
 
     #[test]

@@ -1,13 +1,16 @@
 //! The fine-tuning bundle (`spinscope train model --export`) on a small corpus we write here: labels
 //! land on the right tokens (offsets in label files count code points, tokens count bytes), and
-//! attribution BIO tags decode back to the gold spans.
+//! attribution BIO tags decode back to the gold spans; and the import of a run's results, made here
+//! from tiny heads, ships them or refuses when candle and PyTorch disagree.
 
 use std::collections::HashMap;
 use std::path::Path;
 
-use candle_core::{Device, Tensor};
+use candle_core::{DType, Device, Tensor};
+use spinscope_core::Technique;
 use spinscope_model::base;
 use spinscope_model::finetune::{self, Data};
+use spinscope_model::tier::{self, Heads};
 use spinscope_model::train::Log;
 use spinscope_model::Model;
 
@@ -264,4 +267,104 @@ fn refitting_heads_without_an_adapter_is_refused() {
     let err = spinscope_model::train::refit(&model, adapted_heads(false), &cfg, &mut log)
         .expect_err("no adapter");
     assert!(err.to_string().contains("no adapter"), "{err}");
+}
+
+/// What `scripts/finetune.py` leaves for one checkpoint (epoch 1): out-of-fold predictions and
+/// the final model, made here from `heads`, with candle's own check values shifted by `off`
+/// (PyTorch's, when the two engines agree, are within 0.02 of them).
+fn results(dir: &Path, base: &base::Base, data: &Data, heads: &Heads, off: f32) {
+    let device = Device::Cpu;
+    let tokens = |docs: &[finetune::Doc]| docs.iter().map(|d| d.layout.spans.len()).sum();
+    let (ptc_tokens, pol_tokens): (usize, usize) =
+        (tokens(&data.ptc_docs), tokens(&data.polnear_docs));
+    let gold: usize = data.ptc.iter().map(|a| a.spans.len()).sum();
+    let floats = |v: Vec<f32>| {
+        let n = v.len();
+        Tensor::from_vec(v, n, &device).expect("tensor")
+    };
+    let ramp: Vec<f32> = (0..ptc_tokens).map(|i| (i % 10) as f32 / 10.0).collect();
+    let oof = HashMap::from([
+        ("e1.ptc.si_p".to_string(), floats(ramp)),
+        (
+            "e1.ptc.tc_p".to_string(),
+            Tensor::full(1.0f32 / 14.0, (gold, 14), &device).expect("tc"),
+        ),
+        (
+            "e1.polnear.bio".to_string(),
+            Tensor::zeros(pol_tokens, DType::U8, &device).expect("bio"),
+        ),
+        ("e1.ct_train.p".to_string(), floats(vec![0.9, 0.1])),
+    ]);
+    candle_core::safetensors::save(&oof, dir.join("oof.safetensors")).expect("oof");
+
+    let path = dir.join("final-e1.safetensors");
+    heads.save(&path).expect("save");
+    let mut model_file = load(&path);
+    let model = Model::adapted(base, heads.adapter.as_ref()).expect("model");
+    let check = spinscope_model::train::Check::compute(&model, heads).expect("check");
+    let mut technique_p = vec![0.0; 14];
+    let label = Technique::ALL.iter().position(|t| t.label() == check.label);
+    technique_p[label.expect("a label")] = check.label_p;
+    let shifted: Vec<f32> = check.spans.iter().map(|p| p + off).collect();
+    let n = check.attribution.len();
+    for (name, t) in [
+        ("ct_dev.p", floats(vec![0.9, 0.1])),
+        ("check.span_p", floats(shifted)),
+        ("check.claim_p", floats(check.claims.clone())),
+        ("check.technique_p", floats(technique_p)),
+        (
+            "check.attribution",
+            Tensor::from_vec(check.attribution.clone(), n, &device).expect("tags"),
+        ),
+    ] {
+        model_file.insert(name.to_string(), t);
+    }
+    candle_core::safetensors::save(&model_file, &path).expect("final");
+}
+
+/// Imports a made-up run (see [`results`]) into `out` under the returned folder.
+fn import_made_up_run(
+    off: f32,
+) -> (
+    tempfile::TempDir,
+    std::path::PathBuf,
+    Result<finetune::Scores, Box<dyn std::error::Error + Send + Sync>>,
+) {
+    let (dir, base, data, mut log) = fixture();
+    let run = dir.path().join("results");
+    std::fs::create_dir_all(&run).expect("mkdir");
+    results(&run, &base, &data, &adapted_heads(true), off);
+    let out = dir.path().join("out");
+    let imported = finetune::import(&base, &data, &run, &out, 2, &mut log);
+    (dir, out, imported)
+}
+
+#[test]
+fn importing_a_run_ships_its_heads_with_the_chosen_mixes() {
+    let (_dir, out, imported) = import_made_up_run(0.001);
+    let scores = imported.expect("import");
+    assert_eq!(scores.epoch, 1);
+    assert!(scores.check_max_difference < 0.002, "{scores:?}");
+    let shipped = Heads::from_bytes(&std::fs::read(out.join(tier::HEADS_FILE)).expect("heads"))
+        .expect("shipped heads");
+    let t = &scores.techniques;
+    assert_eq!(shipped.span_mix, t.span_mix);
+    assert_eq!(shipped.technique_mix, t.technique_mix);
+    assert_eq!(
+        shipped.span_decoding,
+        tier::SpanDecoding {
+            threshold: t.span_threshold,
+            extend: t.span_extend
+        }
+    );
+    assert!(shipped.adapter.is_some() && shipped.attribution.is_some());
+    assert!(out.join(spinscope_model::train::SCORES_FILE).exists());
+}
+
+#[test]
+fn an_import_whose_engines_disagree_writes_nothing() {
+    let (_dir, out, imported) = import_made_up_run(0.05);
+    let err = imported.expect_err("refused");
+    assert!(err.to_string().contains("disagrees"), "{err}");
+    assert!(!out.join(tier::HEADS_FILE).exists());
 }

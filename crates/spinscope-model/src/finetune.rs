@@ -493,7 +493,7 @@ pub fn import(
         })
     };
     let views: Vec<TextView> = data.ptc.iter().map(|a| TextView::new(&a.text)).collect();
-    use crate::train::{best_threshold as best, f1 as claim_f1};
+    use crate::train::{best_of as best, f1 as claim_f1};
     let claim_grid = crate::train::claim_grid();
     let ct_y: Vec<u32> = data
         .checkthat_train

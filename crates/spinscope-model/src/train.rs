@@ -230,16 +230,7 @@ pub(crate) fn cross_validate<C: Copy>(
     candidates: &[C],
     score: impl Fn(&[usize], C) -> Prf,
 ) -> (Prf, C) {
-    let best = |indices: &[usize]| {
-        candidates
-            .iter()
-            .map(|&c| (c, score(indices, c).f1))
-            .fold(
-                (candidates[0], f64::MIN),
-                |b, x| if x.1 > b.1 { x } else { b },
-            )
-            .0
-    };
+    let best = |indices: &[usize]| best_of(candidates, |c| score(indices, c).f1);
     let mut sum = (0.0, 0.0, 0.0);
     for fold in 0..folds {
         let (others, test): (Vec<usize>, Vec<usize>) = (0..n).partition(|i| i % folds != fold);
@@ -336,7 +327,7 @@ pub fn run(model: &Model, cfg: &Config, log: &mut Log) -> AnyResult<Scores> {
     let held_p = positive(&claim, &rows(&train_x, &held, h, &device)?)?;
     let held_y = pick(&labels, &held);
     let claim_grid = claim_grid();
-    scores.claim_threshold = best_threshold(&claim_grid, |t| f1(&held_p, &held_y, t).f1);
+    scores.claim_threshold = best_of(&claim_grid, |t| f1(&held_p, &held_y, t).f1);
     let claim = Mlp::new(h, 256, 2, cfg.seed, &device)?;
     claim.train(
         &Tensor::from_slice(&train_x, (labels.len(), h), &device)?,
@@ -919,7 +910,7 @@ pub(crate) fn choose_technique_mix(
         ptc::score_tc(&predicted, &gold).f1
     };
     let pick = |fold: Option<usize>| {
-        best_threshold(&GRID, |w| {
+        best_of(&GRID, |w| {
             score(&|i| (Some(i % folds) != fold).then_some(w))
         })
     };
@@ -932,12 +923,13 @@ pub(crate) fn choose_technique_mix(
     }
 }
 
-pub(crate) fn best_threshold(grid: &[f32], score: impl Fn(f32) -> f64) -> f32 {
-    let mut best = (grid[0], f64::MIN);
-    for &t in grid {
-        let s = score(t);
+/// The candidate scoring highest (the first of equals); `candidates` must not be empty.
+pub(crate) fn best_of<C: Copy>(candidates: &[C], score: impl Fn(C) -> f64) -> C {
+    let mut best = (candidates[0], f64::MIN);
+    for &c in candidates {
+        let s = score(c);
         if s > best.1 {
-            best = (t, s);
+            best = (c, s);
         }
     }
     best.0

@@ -47,6 +47,8 @@ async function main() {
   const dialogs = [];
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    // Two busy cores (a training run beside CI) once made a fill wait past the default 30 s.
+    page.setDefaultTimeout(120000);
     page.on('dialog', (d) => { dialogs.push(d.message()); d.dismiss(); });
     const article = fs.readFileSync(path.join(root, 'examples/en-state-media.txt'), 'utf8');
     await page.goto(url);
@@ -68,6 +70,7 @@ async function main() {
     fs.writeFileSync(input, article + XSS);
     fs.writeFileSync(file, execFileSync(bin, ['analyze', '--format', 'html', input]));
     const offline = await browser.newPage();
+    offline.setDefaultTimeout(120000);
     offline.on('dialog', (d) => { dialogs.push(d.message()); d.dismiss(); });
     const requests = [];
     offline.on('request', (r) => { if (!r.url().startsWith('file:')) requests.push(r.url()); });

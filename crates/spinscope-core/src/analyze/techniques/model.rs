@@ -11,7 +11,7 @@ use crate::learn::features::{hash_parts, Prefix};
 use crate::learn::linear::sigmoid;
 use crate::learn::{Features, Linear, TrainConfig};
 use crate::report::Technique;
-use crate::text::{lowercase, TextView, TokenKind};
+use crate::text::{lowercase, Sentence, TextView, TokenKind};
 
 const TC_BITS: u32 = 16;
 const SI_BITS: u32 = 18;
@@ -388,6 +388,12 @@ fn around(text: &str, span: Span, margin: usize) -> &str {
     &text[a.min(b)..b]
 }
 
+/// Whether the tagger reads a sentence: English prose. A "sentence" of thousands of tokens (a
+/// table, a run-on dump) is left to the rules.
+fn tagger_reads(s: &Sentence) -> bool {
+    s.lang == Lang::En && s.tokens.len() <= MAX_SENTENCE_TOKENS
+}
+
 fn bucket(n: usize, edges: &[usize]) -> &'static str {
     const NAMES: [&str; 8] = ["b0", "b1", "b2", "b3", "b4", "b5", "b6", "b7"];
     let i = edges.iter().position(|&e| n <= e).unwrap_or(edges.len());
@@ -408,9 +414,7 @@ impl TechniqueModels {
         let mut out = Vec::new();
         let mut features = Features::new(SI_BITS, false);
         for (si, s) in view.sentences.iter().enumerate() {
-            // The tagger learned from prose; a "sentence" of thousands of tokens (a table, a
-            // run-on dump) is left to the rules.
-            if s.lang != Lang::En || s.tokens.len() > MAX_SENTENCE_TOKENS {
+            if !tagger_reads(s) {
                 continue;
             }
             let probabilities = self.tagger_probabilities(view, si, &ctx, &mut features);
@@ -444,7 +448,7 @@ impl TechniqueModels {
         let mut features = Features::new(SI_BITS, false);
         let mut out = vec![None; view.tokens.len()];
         for (si, s) in view.sentences.iter().enumerate() {
-            if s.lang != Lang::En || s.tokens.len() > MAX_SENTENCE_TOKENS {
+            if !tagger_reads(s) {
                 continue;
             }
             let probabilities = self.tagger_probabilities(view, si, &ctx, &mut features);

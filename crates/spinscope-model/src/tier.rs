@@ -88,6 +88,15 @@ impl Heads {
                 .copied()
                 .ok_or_else(|| candle_core::Error::Msg(format!("{name} empty")))
         };
+        // Numbers heads saved before them lack: what those heads did (a plain threshold, no
+        // mix).
+        let or_older = |name: &str, older: f32| {
+            if tensors.contains_key(name) {
+                threshold(name)
+            } else {
+                Ok(older)
+            }
+        };
         Ok(Heads {
             span: Mlp::from_tensors("span", &tensors)?,
             technique: Mlp::from_tensors("technique", &tensors)?,
@@ -105,28 +114,15 @@ impl Heads {
                 (!lora.is_empty()).then_some(lora)
             },
             span_decoding: {
-                let decoding = SpanDecoding::plain(threshold("span.threshold")?);
-                // Heads saved before the lower edge existed decode with a plain threshold.
-                if tensors.contains_key("span.extend") {
-                    SpanDecoding {
-                        extend: threshold("span.extend")?,
-                        ..decoding
-                    }
-                } else {
-                    decoding
+                let threshold = threshold("span.threshold")?;
+                SpanDecoding {
+                    threshold,
+                    extend: or_older("span.extend", threshold)?,
                 }
             },
             claim_threshold: threshold("claim.threshold")?,
-            technique_mix: if tensors.contains_key("technique.mix") {
-                threshold("technique.mix")?
-            } else {
-                1.0
-            },
-            span_mix: if tensors.contains_key("span.mix") {
-                threshold("span.mix")?
-            } else {
-                1.0
-            },
+            technique_mix: or_older("technique.mix", 1.0)?,
+            span_mix: or_older("span.mix", 1.0)?,
         })
     }
 
@@ -440,9 +436,9 @@ pub const MIN_ATTRIBUTION_P: f32 = 0.85;
 /// Model technique spans scoring less (span p, its likeliest token's, × label p), or without a
 /// content word, are left out of reports: the span decoding is tuned for SemEval's soft span
 /// metric, which rewards many weak fragments, and a person reading a report wants the likely
-/// ones. 0.35 since the
-/// technique heads were refit on correct spans (they are surer of their labels; at 0.15 the
-/// state-media example showed 19 spans, most of them single words like "century").
+/// ones. 0.35 since the technique heads were refit on correct spans (they are surer of their
+/// labels; at 0.15 the state-media example showed 19 spans, most of them single words like
+/// "century").
 pub const MIN_REPORTED_SCORE: f32 = 0.35;
 
 /// Widens a span to whole words of the text (XLM-R pieces can cut a Chinese word in two) and

@@ -128,11 +128,26 @@ impl Encoder {
     /// The last hidden states of each sequence (`<s>` … `</s>` included), `[len, hidden]` each.
     /// Sequences are padded to the longest of the batch and masked.
     pub fn forward(&self, batch: &[Vec<u32>]) -> candle_core::Result<Vec<Tensor>> {
+        let mut by_layer = self.forward_layers(batch, &[self.config.layers])?;
+        Ok(by_layer.pop().unwrap_or_default())
+    }
+
+    /// The states after each of `layers` (the output of layer `l`, counted from 1; 0: the
+    /// embeddings), `[layers.len()][sequence]`, each `[len, hidden]`: heads may read a middle
+    /// layer, which keeps more of the words than the last (tuned for e5's sentence embedding).
+    pub fn forward_layers(
+        &self,
+        batch: &[Vec<u32>],
+        layers: &[usize],
+    ) -> candle_core::Result<Vec<Vec<Tensor>>> {
+        if let Some(&l) = layers.iter().find(|&&l| l > self.layers.len()) {
+            candle_core::bail!("no layer {l}: the encoder has {}", self.layers.len());
+        }
         let h = self.config.hidden;
         let b = batch.len();
         let t = batch.iter().map(Vec::len).max().unwrap_or(0);
         if b == 0 || t == 0 {
-            return Ok(Vec::new());
+            return Ok(vec![Vec::new(); layers.len()]);
         }
         if t > self.max_window() {
             candle_core::bail!("window of {t} tokens, more than {}", self.max_window());
@@ -166,7 +181,20 @@ impl Encoder {
         let split = |y: Tensor| -> candle_core::Result<Tensor> {
             y.reshape((b, t, heads, hd))?.transpose(1, 2)?.contiguous()
         };
-        for layer in &self.layers {
+        let sequences = |x: &Tensor| -> candle_core::Result<Vec<Tensor>> {
+            (0..b)
+                .map(|s| x.get(s)?.narrow(0, 0, batch[s].len()))
+                .collect()
+        };
+        let mut out = vec![Vec::new(); layers.len()];
+        let deepest = layers.iter().copied().max().unwrap_or(0);
+        for (done, layer) in self.layers.iter().enumerate() {
+            for (o, _) in out.iter_mut().zip(layers).filter(|(_, &l)| l == done) {
+                *o = sequences(&x)?;
+            }
+            if done >= deepest {
+                break;
+            }
             let q = split(layer.q.forward(&x)?)?;
             let k = split(layer.k.forward(&x)?)?;
             let v = split(layer.v.forward(&x)?)?;
@@ -185,9 +213,14 @@ impl Encoder {
                 .output_norm
                 .forward(&(layer.down.forward(&up)? + &x)?)?;
         }
-        (0..b)
-            .map(|s| x.get(s)?.narrow(0, 0, batch[s].len()))
-            .collect()
+        for (o, _) in out
+            .iter_mut()
+            .zip(layers)
+            .filter(|(_, &l)| l == self.layers.len())
+        {
+            *o = sequences(&x)?;
+        }
+        Ok(out)
     }
 
     /// Longest window this encoder takes, `<s>` and `</s>` included.

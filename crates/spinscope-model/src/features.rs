@@ -172,13 +172,35 @@ pub fn layout(windows: &[Window], sentences: &[(usize, usize)]) -> Encoded {
     out
 }
 
-/// Encodes the sentences (`(start, end)` bytes of `text`, in order) of one document.
+/// Encodes the sentences (`(start, end)` bytes of `text`, in order) of one document: the last
+/// layer's states.
 pub fn encode(
     encoder: &Encoder,
     tokenizer: &Tokenizer,
     text: &str,
     sentences: &[(usize, usize)],
 ) -> candle_core::Result<Encoded> {
+    let mut by_layer = encode_layers(
+        encoder,
+        tokenizer,
+        text,
+        sentences,
+        &[encoder.config.layers],
+    )?;
+    by_layer
+        .pop()
+        .ok_or_else(|| candle_core::Error::Msg("no layer encoded".into()))
+}
+
+/// Like [`encode`], the states after each of `layers` ([`Encoder::forward_layers`]) from one
+/// pass, in that order.
+pub fn encode_layers(
+    encoder: &Encoder,
+    tokenizer: &Tokenizer,
+    text: &str,
+    sentences: &[(usize, usize)],
+    layers: &[usize],
+) -> candle_core::Result<Vec<Encoded>> {
     let windows = windows(tokenizer, text, sentences, encoder.max_window() - 2);
     let mut order: Vec<usize> = (0..windows.len()).collect();
     order.sort_by_key(|&w| windows[w].tokens.len());
@@ -188,18 +210,22 @@ pub fn encode(
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(batches.len().max(1));
-    let run = |mine: Vec<&[usize]>| -> candle_core::Result<Vec<(usize, Tensor)>> {
+    let run = |mine: Vec<&[usize]>| -> candle_core::Result<Vec<(usize, Vec<Tensor>)>> {
         let mut out = Vec::new();
         for group in mine {
             let ids: Vec<Vec<u32>> = group
                 .iter()
                 .map(|&w| window_ids(tokenizer, &windows[w]))
                 .collect();
-            out.extend(group.iter().copied().zip(encoder.forward(&ids)?));
+            let by_layer = encoder.forward_layers(&ids, layers)?;
+            for (k, &w) in group.iter().enumerate() {
+                let states = by_layer.iter().map(|l| l[k].clone()).collect();
+                out.push((w, states));
+            }
         }
         Ok(out)
     };
-    let mut hidden: Vec<Option<Tensor>> = vec![None; windows.len()];
+    let mut hidden: Vec<Option<Vec<Tensor>>> = vec![None; windows.len()];
     let results = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..threads)
             .map(|k| {
@@ -223,14 +249,17 @@ pub fn encode(
         }
     }
 
-    let mut out = layout(&windows, sentences);
-    out.hidden_size = encoder.config.hidden;
+    let mut first = layout(&windows, sentences);
+    first.hidden_size = encoder.config.hidden;
+    let mut out = vec![first; layers.len()];
     for (w, states) in hidden.into_iter().enumerate() {
         let states = states.ok_or_else(|| candle_core::Error::Msg("window not encoded".into()))?;
         // Drop <s> and </s>: heads read content tokens.
         let n = windows[w].tokens.len();
-        out.states
-            .extend(states.narrow(0, 1, n)?.flatten_all()?.to_vec1::<f32>()?);
+        for (o, s) in out.iter_mut().zip(states) {
+            o.states
+                .extend(s.narrow(0, 1, n)?.flatten_all()?.to_vec1::<f32>()?);
+        }
     }
     Ok(out)
 }

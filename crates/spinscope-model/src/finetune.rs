@@ -587,6 +587,8 @@ pub fn import(
         claim_threshold,
         technique_mix,
         span_mix: spans.mix,
+        // scripts/finetune.py trains every head on the last layer.
+        technique_layer: None,
     };
     let model = Model::adapted(base, heads.adapter.as_ref())?;
     let check = crate::train::Check::compute(&model, &heads)?;

@@ -41,6 +41,29 @@ pub struct Heads {
     /// Weight of the span head against the rule tier's tagger on English words
     /// ([`mix_span_probabilities`]); 1: the head alone. Chosen with the span decoding.
     pub span_mix: f32,
+    /// The encoder layer (counted from 1) whose states the span and technique heads read;
+    /// `None`: the last, as the other heads (and heads saved before this choice) read.
+    pub technique_layer: Option<usize>,
+}
+
+/// A document's states as the heads read them: the technique heads' layer, and the last
+/// layer's (claims, attribution) when that is another. Both come from one pass.
+#[derive(Debug, Clone)]
+pub struct States {
+    techniques: Encoded,
+    last: Option<Encoded>,
+}
+
+impl States {
+    /// What the span and technique heads read.
+    pub fn techniques(&self) -> &Encoded {
+        &self.techniques
+    }
+
+    /// The last layer's states: what the claim and attribution heads read.
+    pub fn last(&self) -> &Encoded {
+        self.last.as_ref().unwrap_or(&self.techniques)
+    }
 }
 
 impl Heads {
@@ -73,6 +96,12 @@ impl Heads {
             Tensor::new(&[self.technique_mix], &device)?,
         );
         tensors.insert("span.mix".into(), Tensor::new(&[self.span_mix], &device)?);
+        if let Some(layer) = self.technique_layer {
+            tensors.insert(
+                "technique.layer".into(),
+                Tensor::new(&[layer as f32], &device)?,
+            );
+        }
         candle_core::safetensors::save(&tensors, path)
     }
 
@@ -123,6 +152,38 @@ impl Heads {
             claim_threshold: threshold("claim.threshold")?,
             technique_mix: or_older("technique.mix", 1.0)?,
             span_mix: or_older("span.mix", 1.0)?,
+            technique_layer: match or_older("technique.layer", f32::NAN)? {
+                l if l.is_nan() => None,
+                l if l >= 0.0 && l.fract() == 0.0 && l < 1e4 => Some(l as usize),
+                l => candle_core::bail!("technique.layer {l} is not a layer"),
+            },
+        })
+    }
+
+    /// The states of the sentences (`(start, end)` bytes of `text`) the heads read, from one pass
+    /// of `model`'s encoder.
+    pub fn encode(
+        &self,
+        model: &Model,
+        text: &str,
+        sentences: &[(usize, usize)],
+    ) -> candle_core::Result<States> {
+        let last = model.encoder.config.layers;
+        let layer = self.technique_layer.unwrap_or(last);
+        let layers: &[usize] = if layer == last {
+            &[last]
+        } else {
+            &[layer, last]
+        };
+        let mut by_layer =
+            features::encode_layers(&model.encoder, &model.tokenizer, text, sentences, layers)?
+                .into_iter();
+        let techniques = by_layer
+            .next()
+            .ok_or_else(|| candle_core::Error::Msg("no layer encoded".into()))?;
+        Ok(States {
+            techniques,
+            last: by_layer.next(),
         })
     }
 
@@ -491,12 +552,8 @@ impl FullTier {
     /// Adds the model's technique and claim findings (byte offsets) to the rules' `findings`.
     pub fn annotate(&self, view: &TextView<'_>, findings: &mut Vec<Finding>) -> Result<(), Error> {
         let sentences = features::sentence_spans(view);
-        let e = features::encode(
-            &self.model.encoder,
-            &self.model.tokenizer,
-            view.text,
-            &sentences,
-        )?;
+        let states = self.heads.encode(&self.model, view.text, &sentences)?;
+        let e = states.techniques();
         let mut added = Vec::new();
         // The rules' findings, looked up per model finding: gathered once, not scanned each time
         // (a long document has thousands of both).
@@ -540,20 +597,20 @@ impl FullTier {
             Vec::new()
         };
         let index = techniques::model::RuleIndex::new(&hits);
-        let mut p = self.heads.span_probabilities(&e)?;
+        let mut p = self.heads.span_probabilities(e)?;
         if let Some(tagger) = tagger.filter(|_| any_english) {
             let words = tagger.token_probabilities(view, &hits);
-            p = mix_span_probabilities(&e, &p, view, &words, self.heads.span_mix);
+            p = mix_span_probabilities(e, &p, view, &words, self.heads.span_mix);
         }
         // The view lower-cases its text once; the rules' repetition counts read it too.
         let doc = DocText {
             text: view.text,
             lower: view.lower().into(),
         };
-        let spans = spans_from(&e, &p, self.heads.span_decoding);
+        let spans = spans_from(e, &p, self.heads.span_decoding);
         for (start, end) in spans {
             let (start, end) = snap_to_words(view, start, end);
-            let mut probabilities = self.heads.technique_probabilities(&e, &doc, start, end)?;
+            let mut probabilities = self.heads.technique_probabilities(e, &doc, start, end)?;
             let english = view
                 .sentence_at(start)
                 .is_some_and(|s| view.sentences[s].lang == Lang::En);
@@ -609,9 +666,10 @@ impl FullTier {
             });
         }
 
-        let p = self.heads.claim_probabilities(&e)?;
+        let last = states.last();
+        let p = self.heads.claim_probabilities(last)?;
         let mut replaced = std::collections::HashSet::new();
-        for (s, &p) in e.sentences.iter().zip(&p) {
+        for (s, &p) in last.sentences.iter().zip(&p) {
             if p < self.heads.claim_threshold {
                 continue;
             }
@@ -639,7 +697,7 @@ impl FullTier {
         findings.retain(|f| {
             !matches!(f, Finding::Claim { extent, .. } if replaced.contains(&(extent.start, extent.end)))
         });
-        self.attributions(view, &e, findings, &mut added)?;
+        self.attributions(view, last, findings, &mut added)?;
         findings.extend(added);
         Ok(())
     }

@@ -207,6 +207,7 @@ fn adapted_heads(with_adapter: bool) -> spinscope_model::tier::Heads {
         claim_threshold: 0.45,
         technique_mix: 1.0,
         span_mix: 1.0,
+        technique_layer: None,
     }
 }
 

@@ -157,6 +157,7 @@ fn heads_learn_and_survive_saving() {
     heads.technique_mix = 0.55;
     heads.span_decoding.extend = 0.3;
     heads.span_mix = 0.7;
+    heads.technique_layer = Some(9);
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join(tier::HEADS_FILE);
     heads.save(&path).expect("save");
@@ -164,6 +165,7 @@ fn heads_learn_and_survive_saving() {
     assert_eq!(back.claim_threshold, 0.5);
     assert_eq!(back.technique_mix, 0.55);
     assert_eq!(back.span_mix, 0.7);
+    assert_eq!(back.technique_layer, Some(9));
     assert_eq!(
         back.span_decoding,
         SpanDecoding {
@@ -182,10 +184,85 @@ fn heads_learn_and_survive_saving() {
     let mut tensors = candle_core::safetensors::load(&path, &device).expect("tensors");
     tensors.remove("span.extend").expect("span.extend saved");
     tensors.remove("span.mix").expect("span.mix saved");
+    // ... and heads saved before they chose a layer read the last.
+    tensors
+        .remove("technique.layer")
+        .expect("technique.layer saved");
     candle_core::safetensors::save(&tensors, &path).expect("save");
     let old = Heads::from_bytes(&std::fs::read(&path).expect("read")).expect("load");
     assert_eq!(old.span_decoding, SpanDecoding::plain(0.5));
     assert_eq!(old.span_mix, 1.0);
+    assert_eq!(old.technique_layer, None);
+
+    // A layer that is no whole number is a damaged file.
+    tensors.insert(
+        "technique.layer".into(),
+        Tensor::new(&[2.5f32], &device).expect("t"),
+    );
+    candle_core::safetensors::save(&tensors, &path).expect("save");
+    assert!(Heads::from_bytes(&std::fs::read(&path).expect("read")).is_err());
+}
+
+#[test]
+fn middle_layers_come_from_the_same_pass_as_the_last() {
+    let m = model();
+    let ids = vec![vec![0, 5, 6, 7, 2], vec![0, 8, 2]];
+    let last = m.encoder.config.layers;
+    let by_layer = m
+        .encoder
+        .forward_layers(&ids, &[1, last, 0])
+        .expect("forward");
+    assert_eq!(by_layer.len(), 3);
+    let same = |a: &Tensor, b: &Tensor| {
+        (a - b)
+            .and_then(|d| d.abs())
+            .and_then(|d| d.max_all())
+            .and_then(|d| d.to_scalar::<f32>())
+            .expect("diff")
+            < 1e-6
+    };
+    let plain = m.encoder.forward(&ids).expect("forward");
+    for (s, states) in plain.iter().enumerate() {
+        assert!(same(&by_layer[1][s], states));
+        assert_eq!(by_layer[0][s].dims(), states.dims());
+        assert!(!same(&by_layer[0][s], states), "layer 1 is not the last");
+        assert!(
+            !same(&by_layer[2][s], &by_layer[0][s]),
+            "embeddings are not layer 1"
+        );
+    }
+    // Layer 1 alone stops early with the same states.
+    let first = m.encoder.forward_layers(&ids, &[1]).expect("forward");
+    assert!(same(&first[0][0], &by_layer[0][0]));
+    assert!(m.encoder.forward_layers(&ids, &[last + 1]).is_err());
+
+    // Documents: one Encoded per layer with the same layout.
+    let text = "The report said so. 新华社报道称。";
+    let sentences = [(0, 19), (20, text.len())];
+    let layers = features::encode_layers(&m.encoder, &m.tokenizer, text, &sentences, &[1, last])
+        .expect("encode");
+    let alone = features::encode(&m.encoder, &m.tokenizer, text, &sentences).expect("encode");
+    assert_eq!(layers[1], alone);
+    assert_eq!(layers[0].spans, alone.spans);
+    assert_eq!(layers[0].sentences, alone.sentences);
+    assert_ne!(layers[0].states, alone.states);
+
+    // Heads read their technique layer and the last from one call.
+    let mut heads = random_heads(32, 0.0);
+    let states = heads.encode(&m, text, &sentences).expect("states");
+    assert_eq!(states.techniques(), &alone);
+    assert_eq!(states.last(), &alone);
+    heads.technique_layer = Some(1);
+    let states = heads.encode(&m, text, &sentences).expect("states");
+    assert_eq!(states.techniques(), &layers[0]);
+    assert_eq!(states.last(), &alone);
+    let tier = FullTier::new(m, heads).with_min_score(0.0);
+    let mut findings = Vec::new();
+    tier.annotate(&TextView::new(text), &mut findings)
+        .expect("annotate");
+    assert!(findings
+        .iter()
+        .any(|f| matches!(f, Finding::Technique { .. })));
 }
 
 fn random_heads(h: usize, threshold: f32) -> Heads {
@@ -200,6 +277,7 @@ fn random_heads(h: usize, threshold: f32) -> Heads {
         claim_threshold: threshold,
         technique_mix: 1.0,
         span_mix: 1.0,
+        technique_layer: None,
     }
 }
 

@@ -62,6 +62,30 @@ impl Mlp {
         })
     }
 
+    /// One perceptron whose logits are the mean of `members`' logits (same inputs and classes):
+    /// their hidden units side by side, each output layer scaled by 1/k. An ensemble of seeds
+    /// ships as one head of the same shape.
+    pub fn ensemble(members: &[Mlp]) -> candle_core::Result<Mlp> {
+        let Some(first) = members.first() else {
+            candle_core::bail!("an ensemble of no heads");
+        };
+        let k = members.len() as f64;
+        let cat = |part: fn(&Mlp) -> &Var, dim: usize| -> candle_core::Result<Tensor> {
+            let parts: Vec<&Tensor> = members.iter().map(|m| part(m).as_tensor()).collect();
+            Tensor::cat(&parts, dim)
+        };
+        let mut b2 = first.b2.as_tensor().zeros_like()?;
+        for m in members {
+            b2 = (b2 + m.b2.as_tensor())?;
+        }
+        Ok(Mlp {
+            w1: Var::from_tensor(&cat(|m| &m.w1, 0)?)?,
+            b1: Var::from_tensor(&cat(|m| &m.b1, 0)?)?,
+            w2: Var::from_tensor(&(cat(|m| &m.w2, 1)? / k)?)?,
+            b2: Var::from_tensor(&(b2 / k)?)?,
+        })
+    }
+
     /// Logits, `[n, classes]`.
     pub fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
         let h = x
@@ -188,5 +212,37 @@ impl SplitMix {
     /// Uniform in [0, 1).
     pub fn unit(&mut self) -> f64 {
         (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_ensemble_is_one_head_giving_the_mean_of_its_members_logits() {
+        let device = Device::Cpu;
+        let members: Vec<Mlp> = (0..3)
+            .map(|seed| Mlp::new(4, 5, 2, seed, &device).expect("mlp"))
+            .collect();
+        let x =
+            Tensor::new(&[[0.5f32, -1.0, 2.0, 0.1], [1.0, 0.0, -0.3, 0.7]], &device).expect("x");
+        let one = Mlp::ensemble(&members).expect("ensemble");
+        assert_eq!(one.inputs(), 4);
+        assert_eq!(one.w1.dims(), &[15, 4]);
+        let mut mean = vec![vec![0f32; 2]; 2];
+        for m in &members {
+            let logits: Vec<Vec<f32>> = m.forward(&x).and_then(|l| l.to_vec2()).expect("l");
+            for (row, l) in mean.iter_mut().zip(logits) {
+                for (o, v) in row.iter_mut().zip(l) {
+                    *o += v / 3.0;
+                }
+            }
+        }
+        let got: Vec<Vec<f32>> = one.forward(&x).and_then(|l| l.to_vec2()).expect("l");
+        for (a, b) in got.iter().flatten().zip(mean.iter().flatten()) {
+            assert!((a - b).abs() < 1e-5, "{got:?} vs {mean:?}");
+        }
+        assert!(Mlp::ensemble(&[]).is_err());
     }
 }

@@ -552,6 +552,11 @@ impl Check {
     }
 }
 
+/// Span heads trained from as many seeds, shipped as one ([`Mlp::ensemble`]). Three on layer 9
+/// of the frozen encoder, 5-fold PTC SI: head alone 42.3 -> 43.3, mixed with the rules' tagger
+/// 44.2 -> 44.4.
+const SPAN_SEEDS: u64 = 3;
+
 /// Span and technique heads trained on the articles `train`.
 fn train_technique_heads(
     articles: &[ptc::Article],
@@ -577,13 +582,21 @@ fn train_technique_heads(
             tc_y.push(technique_index(*technique));
         }
     }
-    let span = Mlp::new(h, 256, 2, training.seed, device)?;
-    span.train(
-        &Tensor::from_vec(span_x, (span_y.len(), h), device)?,
-        &span_y,
-        &[1.0, 1.0],
-        training,
-    )?;
+    let span_x = Tensor::from_vec(span_x, (span_y.len(), h), device)?;
+    let members = (0..SPAN_SEEDS)
+        .map(|k| {
+            let seed = training.seed.wrapping_add(k);
+            let member = Mlp::new(h, 256, 2, seed, device)?;
+            member.train(
+                &span_x,
+                &span_y,
+                &[1.0, 1.0],
+                &Training { seed, ..*training },
+            )?;
+            Ok(member)
+        })
+        .collect::<candle_core::Result<Vec<_>>>()?;
+    let span = Mlp::ensemble(&members)?;
     let technique = Mlp::new(width, 256, Technique::ALL.len(), training.seed, device)?;
     technique.train(
         &Tensor::from_vec(tc_x, (tc_y.len(), width), device)?,

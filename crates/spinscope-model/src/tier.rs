@@ -546,6 +546,14 @@ impl FullTier {
         }
         let heads = Heads::from_bytes(crate::SHIPPED_HEADS)?;
         let model = Model::adapted(&crate::base::Base::load(&path)?, heads.adapter.as_ref())?;
+        // Said once here rather than on every document.
+        let layers = model.encoder.config.layers;
+        if let Some(layer) = heads.technique_layer.filter(|&l| l > layers) {
+            return Err(Error::Format(
+                HEADS_FILE.into(),
+                format!("its heads read layer {layer}; the encoder has {layers}"),
+            ));
+        }
         Ok(FullTier::new(model, heads))
     }
 

@@ -583,32 +583,43 @@ fn train_technique_heads(
         }
     }
     let span_x = Tensor::from_vec(span_x, (span_y.len(), h), device)?;
-    let members = (0..SPAN_SEEDS)
-        .map(|k| {
-            let seed = training.seed.wrapping_add(k);
-            let member = Mlp::new(h, 256, 2, seed, device)?;
-            member.train(
-                &span_x,
-                &span_y,
-                &[1.0, 1.0],
-                &Training { seed, ..*training },
-            )?;
-            Ok(member)
-        })
-        .collect::<candle_core::Result<Vec<_>>>()?;
-    let span = Mlp::ensemble(&members)?;
     let technique = Mlp::new(width, 256, Technique::ALL.len(), training.seed, device)?;
-    technique.train(
-        &Tensor::from_vec(tc_x, (tc_y.len(), width), device)?,
-        &tc_y,
-        &vec![1.0; Technique::ALL.len()],
-        // 30 epochs of 256 (TC micro-F1 35.3 in cross-validation); 60 epochs of 64 at 3e-3
-        // scored 33.0: the frozen states, not the training, limit this head.
-        &Training {
-            epochs: 30,
-            ..*training
-        },
-    )?;
+    // Each head on its own thread: these small products keep one core busy each, and every
+    // member has its own seed, so the weights do not depend on the scheduling.
+    let members = std::thread::scope(|scope| {
+        let span_x = &span_x;
+        let span_y = &span_y;
+        let members: Vec<_> = (0..SPAN_SEEDS)
+            .map(|k| {
+                scope.spawn(move || {
+                    let seed = training.seed.wrapping_add(k);
+                    let member = Mlp::new(h, 256, 2, seed, device)?;
+                    member.train(span_x, span_y, &[1.0, 1.0], &Training { seed, ..*training })?;
+                    Ok::<_, candle_core::Error>(member)
+                })
+            })
+            .collect();
+        technique.train(
+            &Tensor::from_vec(tc_x, (tc_y.len(), width), device)?,
+            &tc_y,
+            &vec![1.0; Technique::ALL.len()],
+            // 30 epochs of 256 (TC micro-F1 35.3 in cross-validation); 60 epochs of 64 at
+            // 3e-3 scored 33.0: the frozen states, not the training, limit this head.
+            &Training {
+                epochs: 30,
+                ..*training
+            },
+        )?;
+        members
+            .into_iter()
+            .map(|m| {
+                m.join().unwrap_or_else(|_| {
+                    Err(candle_core::Error::Msg("span head thread panicked".into()))
+                })
+            })
+            .collect::<candle_core::Result<Vec<_>>>()
+    })?;
+    let span = Mlp::ensemble(&members)?;
     let claim = Mlp::new(h, 256, 2, training.seed, device)?;
     Ok(Heads {
         span,

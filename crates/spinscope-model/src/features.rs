@@ -180,14 +180,18 @@ pub fn encode(
     text: &str,
     sentences: &[(usize, usize)],
 ) -> candle_core::Result<Encoded> {
-    let mut by_layer = encode_layers(
-        encoder,
-        tokenizer,
-        text,
-        sentences,
-        &[encoder.config.layers],
-    )?;
-    by_layer
+    encode_layer(encoder, tokenizer, text, sentences, encoder.config.layers)
+}
+
+/// Like [`encode`], the states after `layer` ([`Encoder::forward_layers`]).
+pub fn encode_layer(
+    encoder: &Encoder,
+    tokenizer: &Tokenizer,
+    text: &str,
+    sentences: &[(usize, usize)],
+    layer: usize,
+) -> candle_core::Result<Encoded> {
+    encode_layers(encoder, tokenizer, text, sentences, &[layer])?
         .pop()
         .ok_or_else(|| candle_core::Error::Msg("no layer encoded".into()))
 }

@@ -683,14 +683,13 @@ fn encode_ptc(
             None => {
                 let view = TextView::new(&a.text);
                 let sentences = features::sentence_spans(&view);
-                let mut e = features::encode_layers(
+                let mut e = features::encode_layer(
                     &model.encoder,
                     &model.tokenizer,
                     &a.text,
                     &sentences,
-                    &[layer],
-                )?
-                .remove(0);
+                    layer,
+                )?;
                 write_encoded(&path, &e)?;
                 // Train on what the cache holds (f16), so a cold run and a warm one give the
                 // same weights.

@@ -188,13 +188,15 @@ impl Encoder {
         };
         let mut out = vec![Vec::new(); layers.len()];
         let deepest = layers.iter().copied().max().unwrap_or(0);
-        for (done, layer) in self.layers.iter().enumerate() {
+        // `done` layers have run; the last pass only takes the output of the last layer.
+        for done in 0..=self.layers.len() {
             for (o, _) in out.iter_mut().zip(layers).filter(|(_, &l)| l == done) {
                 *o = sequences(&x)?;
             }
             if done >= deepest {
                 break;
             }
+            let layer = &self.layers[done];
             let q = split(layer.q.forward(&x)?)?;
             let k = split(layer.k.forward(&x)?)?;
             let v = split(layer.v.forward(&x)?)?;
@@ -212,13 +214,6 @@ impl Encoder {
             x = layer
                 .output_norm
                 .forward(&(layer.down.forward(&up)? + &x)?)?;
-        }
-        for (o, _) in out
-            .iter_mut()
-            .zip(layers)
-            .filter(|(_, &l)| l == self.layers.len())
-        {
-            *o = sequences(&x)?;
         }
         Ok(out)
     }

@@ -9,6 +9,8 @@ tasks:
   span         per token: inside a persuasion technique span (PTC)
   technique    per gold span: [mean of its tokens; mean of its sentences; max of its tokens]
                -> 14 labels (PTC)
+               (both read the states after layer --technique-layer, 9 of 12 by default, as
+               spinscope's own heads: a middle layer keeps more of each word)
   attribution  per token: BIO of source / cue / content (PolNeAR)
   claim        per sentence: mean of its tokens -> check-worthy (CheckThat! 2024 English)
 
@@ -130,7 +132,8 @@ class Encoder(nn.Module):
         self.drop = nn.Dropout(0.1)
         self.attention_dropout = 0.1
 
-    def forward(self, ids, lengths):
+    def forward(self, ids, lengths, tap):
+        """The states after `tap` layers and after the last (0 is the embeddings)."""
         b, t = ids.shape
         h, heads = self.cfg["hidden"], self.cfg["heads"]
         eps = self.cfg["layer_norm_eps"]
@@ -139,7 +142,8 @@ class Encoder(nn.Module):
         x = self.drop(F.layer_norm(x, (h,), self.emb_ln_w, self.emb_ln_b, eps))
         attn_mask = mask[:, None, None, :]
         p = self.attention_dropout if self.training else 0.0
-        for layer in self.layers:
+        tapped = x
+        for l, layer in enumerate(self.layers):
             split = lambda y: y.view(b, t, heads, h // heads).transpose(1, 2)
             ctx = F.scaled_dot_product_attention(
                 split(layer.q(x)), split(layer.k(x)), split(layer.v(x)), attn_mask=attn_mask, dropout_p=p
@@ -148,7 +152,9 @@ class Encoder(nn.Module):
             x = F.layer_norm(self.drop(layer.ao(ctx)) + x, (h,), layer.aln_w, layer.aln_b, eps)
             up = F.gelu(layer.fi(x))
             x = F.layer_norm(self.drop(layer.fo(up)) + x, (h,), layer.oln_w, layer.oln_b, eps)
-        return x
+            if l + 1 == tap:
+                tapped = x
+        return tapped, x
 
     def adapter(self):
         """LoRA tensors under spinscope's names, with the scale folded into B."""
@@ -185,6 +191,8 @@ class Model(nn.Module):
         super().__init__()
         h = cfg["hidden"]
         self.encoder = Encoder(cfg, base, args.rank, args.alpha, args.lora_dropout)
+        # The layer the span and technique heads read; the others read the last.
+        self.technique_layer = args.technique_layer
         self.span = Mlp(h, 2)
         self.technique = Mlp(3 * h + extras, len(cfg["techniques"]))
         self.attribution = Mlp(h, 1 + 2 * len(cfg["roles"]))
@@ -207,8 +215,9 @@ class Docs:
 
 
 def encode_docs(model, docs, doc_list, device, budget):
-    """Last hidden states of the content tokens of `doc_list`, laid end to end in document order
-    (as spinscope's `features::layout`), and where each document starts in that array."""
+    """Hidden states of the content tokens of `doc_list` after the last layer and after the
+    technique heads' layer, each laid end to end in document order (as spinscope's
+    `features::layout`), and where each document starts in those arrays."""
     windows = np.concatenate([np.arange(docs.doc_win[d], docs.doc_win[d + 1]) for d in doc_list])
     lengths = docs.win_off[windows + 1] - docs.win_off[windows]
     content = lengths - 2
@@ -217,7 +226,7 @@ def encode_docs(model, docs, doc_list, device, budget):
     for d in doc_list:
         starts.append(starts[-1] + docs.tokens(d))
     order = np.argsort(lengths, kind="stable")
-    pieces, dest = [], []
+    pieces, tapped, dest = [], [], []
     i = 0
     while i < len(order):
         t = lengths[order[i]]
@@ -233,16 +242,27 @@ def encode_docs(model, docs, doc_list, device, budget):
             s = docs.win_off[windows[w]]
             ids[r, : lengths[w]] = docs.ids[s : s + lengths[w]]
         lens = torch.from_numpy(lengths[group]).to(device)
-        x = model.encoder(torch.from_numpy(ids).to(device), lens)
+        tap, x = model.encoder(torch.from_numpy(ids).to(device), lens, model.technique_layer)
         # Content positions as flat indices computed here: a boolean mask would make the GPU
         # wait for the host on every pass.
-        keep = np.concatenate([r * t + np.arange(1, lengths[w] - 1) for r, w in enumerate(group)])
-        pieces.append(x.reshape(-1, x.shape[-1])[torch.from_numpy(keep).to(device)])
+        keep = torch.from_numpy(np.concatenate([r * t + np.arange(1, lengths[w] - 1) for r, w in enumerate(group)])).to(device)
+        pieces.append(x.reshape(-1, x.shape[-1])[keep])
+        tapped.append(tap.reshape(-1, tap.shape[-1])[keep])
         dest.append(np.concatenate([flat_start[w] + np.arange(content[w]) for w in group]))
         i = j
-    dest = np.concatenate(dest)
-    states = torch.cat(pieces)[torch.from_numpy(np.argsort(dest)).to(device)]
-    return states, starts
+    order = torch.from_numpy(np.argsort(np.concatenate(dest))).to(device)
+    return States(torch.cat(pieces)[order], torch.cat(tapped)[order]), starts
+
+
+class States:
+    """One pass's states: `last` for the attribution and claim heads, `techniques` (the tapped
+    layer) for the span and technique heads."""
+
+    def __init__(self, last, techniques):
+        self.last, self.techniques = last, techniques
+
+    def float(self):
+        return States(self.last.float(), self.techniques.float())
 
 
 def segment_mean(states, ranges):
@@ -327,6 +347,11 @@ def run(args):
     base = load_file(os.path.join(args.bundle, "base.safetensors"))
     data = load_file(os.path.join(args.bundle, "data.safetensors"))
     folds = cfg["folds"]
+    if args.technique_layer is None:
+        # Bundles written before the export named the layer: the last, as their heads read.
+        args.technique_layer = cfg.get("technique_layer", cfg["layers"])
+    if not 0 <= args.technique_layer <= cfg["layers"]:
+        raise SystemExit(f"--technique-layer {args.technique_layer}: the encoder has {cfg['layers']} layers")
     model = Model(cfg, base, args, data["ptc.tc_extra"].shape[1] if "ptc.tc_extra" in data else 0).to(device)
     ptc, pol = Docs(data, "ptc"), Docs(data, "polnear")
     ct, ct_dev, check = Docs(data, "ct_train"), Docs(data, "ct_dev"), Docs(data, "check")
@@ -385,21 +410,21 @@ def run(args):
                 if task == "ptc":
                     states, starts = encode_docs(model, ptc, g, device, args.budget)
                     y = torch.from_numpy(doc_labels(si, ptc, g)).to(device)
-                    loss = F.cross_entropy(model.span(states).float(), y)
+                    loss = F.cross_entropy(model.span(states.techniques).float(), y)
                     rows, ranges = tc_rows(tc, g, starts)
                     if len(rows):
-                        feats = span_features(states, ranges, span_extras(data, "ptc.tc_extra", rows))
+                        feats = span_features(states.techniques, ranges, span_extras(data, "ptc.tc_extra", rows))
                         yt = torch.from_numpy(tc_label[rows]).to(device)
                         loss = loss + F.cross_entropy(model.technique(feats).float(), yt)
                 elif task == "pol":
                     states, _ = encode_docs(model, pol, g, device, args.budget)
                     y = torch.from_numpy(doc_labels(bio, pol, g)).to(device)
-                    loss = F.cross_entropy(model.attribution(states).float(), y)
+                    loss = F.cross_entropy(model.attribution(states.last).float(), y)
                 else:
                     states, starts = encode_docs(model, ct, g, device, args.budget)
                     ranges = np.array([starts[:-1], starts[1:]]).T
                     y = torch.from_numpy(ct_y[g]).to(device)
-                    loss = F.cross_entropy(model.claim(segment_mean(states, ranges)).float(), y, weight=claim_weight)
+                    loss = F.cross_entropy(model.claim(segment_mean(states.last, ranges)).float(), y, weight=claim_weight)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -431,6 +456,8 @@ def weights(model):
     out = dict(model.encoder.adapter())
     for head in ["span", "technique", "attribution", "claim"]:
         out.update(getattr(model, head).tensors(head))
+    # As spinscope's heads file names it; the import reads it back.
+    out["technique.layer"] = np.array([model.technique_layer], dtype=np.float32)
     return {k: np.ascontiguousarray(v) for k, v in out.items()}
 
 
@@ -443,7 +470,7 @@ def save_checkpoint(args, model, name, epoch, device, autocast, ptc, pol, ct, ct
         si_p = np.full(len(si), -1.0, dtype=np.float16)
         tc_p = np.full((len(tc_label), model.technique.w2.shape[0]), -1.0, dtype=np.float16)
         for g, states, starts in predict(model, ptc, ptc_test, device, autocast, args.budget):
-            p = probs(model.span(states))[:, 1].cpu().numpy()
+            p = probs(model.span(states.techniques))[:, 1].cpu().numpy()
             at = 0
             for d in g:
                 n = ptc.tokens(d)
@@ -451,12 +478,12 @@ def save_checkpoint(args, model, name, epoch, device, autocast, ptc, pol, ct, ct
                 at += n
             rows, ranges = tc_rows(tc, g, starts)
             if len(rows):
-                feats = span_features(states, ranges, span_extras(data, "ptc.tc_extra", rows))
+                feats = span_features(states.techniques, ranges, span_extras(data, "ptc.tc_extra", rows))
                 tc_p[rows] = probs(model.technique(feats)).cpu().numpy()
         bio_p = np.full(len(bio), 255, dtype=np.uint8)
         bio_probs = np.full((len(bio), model.attribution.w2.shape[0]), -1.0, dtype=np.float16)
         for g, states, _ in predict(model, pol, pol_test, device, autocast, args.budget):
-            p = probs(model.attribution(states)).cpu().numpy()
+            p = probs(model.attribution(states.last)).cpu().numpy()
             at = 0
             for d in g:
                 n = pol.tokens(d)
@@ -466,7 +493,7 @@ def save_checkpoint(args, model, name, epoch, device, autocast, ptc, pol, ct, ct
         ct_p = np.full(len(ct_y), -1.0, dtype=np.float32)
         for g, states, starts in predict(model, ct, ct_test, device, autocast, args.budget, chunk=1024):
             ranges = np.array([starts[:-1], starts[1:]]).T
-            ct_p[g] = probs(model.claim(segment_mean(states, ranges)))[:, 1].cpu().numpy()
+            ct_p[g] = probs(model.claim(segment_mean(states.last, ranges)))[:, 1].cpu().numpy()
         out = {"ptc.si_p": si_p, "ptc.tc_p": tc_p, "polnear.bio": bio_p, "polnear.bio_p": bio_probs, "ct_train.p": ct_p}
         # The fold's own model too, so work on these results off the GPU (new heads, other
         # decodings) can stay held out: fold k's model never saw fold k.
@@ -486,18 +513,18 @@ def save_checkpoint(args, model, name, epoch, device, autocast, ptc, pol, ct, ct
         dev_p = np.zeros(ct_dev.n, dtype=np.float32)
         for g, states, starts in predict(model, ct_dev, np.arange(ct_dev.n), device, autocast, args.budget, chunk=1024):
             ranges = np.array([starts[:-1], starts[1:]]).T
-            dev_p[g] = probs(model.claim(segment_mean(states, ranges)))[:, 1].cpu().numpy()
+            dev_p[g] = probs(model.claim(segment_mean(states.last, ranges)))[:, 1].cpu().numpy()
         out["ct_dev.p"] = dev_p
         # The check text in full precision: step 3 compares candle's outputs with these.
         model.float()
         states, _ = encode_docs(model, check, [0], device, args.budget)
         sent = data["check.sent"].astype(np.int64)
-        out["check.span_p"] = probs(model.span(states))[:, 1].cpu().numpy()
-        out["check.claim_p"] = probs(model.claim(segment_mean(states, sent)))[:, 1].cpu().numpy()
+        out["check.span_p"] = probs(model.span(states.techniques))[:, 1].cpu().numpy()
+        out["check.claim_p"] = probs(model.claim(segment_mean(states.last, sent)))[:, 1].cpu().numpy()
         first = np.array([[sent[0, 0], sent[0, 1]]])
-        feats = span_features(states, np.concatenate([first, first], 1), span_extras(data, "check.extra", [0]))
+        feats = span_features(states.techniques, np.concatenate([first, first], 1), span_extras(data, "check.extra", [0]))
         out["check.technique_p"] = probs(model.technique(feats))[0].cpu().numpy()
-        out["check.attribution"] = model.attribution(states).argmax(-1).cpu().numpy().astype(np.uint8)
+        out["check.attribution"] = model.attribution(states.last).argmax(-1).cpu().numpy().astype(np.uint8)
     path = os.path.join(args.work, f"{name}-e{epoch}.safetensors")
     save_file({k: np.ascontiguousarray(v) for k, v in out.items()}, path + ".tmp")
     os.replace(path + ".tmp", path)
@@ -549,6 +576,9 @@ def main():
     ap.add_argument("--lora-dropout", type=float, default=0.05)
     ap.add_argument("--lr", type=float, default=8e-4)
     ap.add_argument("--head-lr", type=float, default=2e-3)
+    ap.add_argument(
+        "--technique-layer", type=int, default=None, help="layer the span and technique heads read (default: the bundle's)"
+    )
     ap.add_argument("--ct-fraction", type=float, default=1.0, help="share of CheckThat! train seen each epoch")
     ap.add_argument("--tokens", type=int, default=8192, help="content tokens per training step")
     # Eager PyTorch spends most of a step dispatching small kernels (measured on one H200 with

@@ -199,6 +199,8 @@ pub struct ExportedConfig {
     pub techniques: Vec<String>,
     pub roles: Vec<String>,
     pub folds: usize,
+    /// The layer `finetune.py` trains the span and technique heads on, as `train model` does.
+    pub technique_layer: usize,
 }
 
 /// Writes [`DATA_FILE`], [`BASE_FILE`] and [`CONFIG_FILE`] into `out`.
@@ -330,6 +332,7 @@ pub fn export(base: &Base, data: &Data, out: &Path, folds: usize) -> AnyResult<(
             .collect(),
         roles: ROLES.iter().map(|r| r.to_string()).collect(),
         folds,
+        technique_layer: crate::train::technique_layer(c.layers),
     };
     std::fs::write(
         out.join(CONFIG_FILE),
@@ -429,6 +432,15 @@ struct Predictions {
     tc: Vec<Vec<f32>>,
     bio: Vec<u8>,
     claims: Vec<f32>,
+}
+
+/// The layer a results file's `technique.layer` names (results of `finetune.py` before it tapped
+/// a middle layer have none: every head read the last).
+fn layer_named(t: &Tensor, layers: usize) -> AnyResult<usize> {
+    match t.flatten_all()?.to_vec1::<f32>()?[..] {
+        [l] if l.fract() == 0.0 && (0.0..=layers as f32).contains(&l) => Ok(l as usize),
+        _ => Err(format!("technique.layer is not one of the encoder's {layers} layers").into()),
+    }
 }
 
 fn floats(t: &Tensor) -> candle_core::Result<Vec<f32>> {
@@ -587,8 +599,12 @@ pub fn import(
         claim_threshold,
         technique_mix,
         span_mix: spans.mix,
-        // scripts/finetune.py trains every head on the last layer.
-        technique_layer: None,
+        // Results of finetune.py before it tapped a middle layer have every head on the last.
+        technique_layer: final_tensors
+            .get("technique.layer")
+            .map(|t| layer_named(t, base.config.layers))
+            .transpose()
+            .map_err(|e| format!("{}: {e}", final_path.display()))?,
     };
     let model = Model::adapted(base, heads.adapter.as_ref())?;
     let check = crate::train::Check::compute(&model, &heads)?;

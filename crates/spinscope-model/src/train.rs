@@ -312,7 +312,6 @@ pub fn run(model: &Model, cfg: &Config, log: &mut Log) -> AnyResult<Scores> {
 
     // Technique spans and labels: folds by article.
     scores.techniques = cross_validate_techniques(&articles, &encoded, cfg, h, log)?;
-    let all: Vec<usize> = (0..articles.len()).collect();
 
     // Check-worthiness: the threshold from a held-out fifth of train, then all of train.
     let labels: Vec<u32> = train_rows.iter().map(|r| u32::from(r.1)).collect();
@@ -355,8 +354,7 @@ pub fn run(model: &Model, cfg: &Config, log: &mut Log) -> AnyResult<Scores> {
     ));
 
     // The shipped heads: everything.
-    let mut heads = train_technique_heads(&articles, &encoded, &all, h, &training, &device)?;
-    heads.technique_layer = Some(technique_layer(model));
+    let mut heads = shipped_technique_heads(model, &articles, &encoded, &training)?;
     heads.claim = claim;
     heads.claim_threshold = scores.claim_threshold;
     scores.techniques.tune(&mut heads);
@@ -420,11 +418,10 @@ pub fn refit(
     let training = cfg.training();
     let techniques = cross_validate_techniques(&articles, &encoded, cfg, h, log)?;
     log.line("(the adapter saw every article in fine-tuning: an upper bound, not held out)");
-    let all: Vec<usize> = (0..articles.len()).collect();
-    let fresh = train_technique_heads(&articles, &encoded, &all, h, &training, &Device::Cpu)?;
+    let fresh = shipped_technique_heads(model, &articles, &encoded, &training)?;
     kept.span = fresh.span;
     kept.technique = fresh.technique;
-    kept.technique_layer = Some(technique_layer(model));
+    kept.technique_layer = fresh.technique_layer;
     techniques.tune(&mut kept);
     let scores = RefitScores {
         held_out_for_the_encoder: false,
@@ -558,6 +555,20 @@ impl Check {
 const SPAN_SEEDS: u64 = 3;
 
 /// Span and technique heads trained on the articles `train`.
+/// The span and technique heads trained on every article, reading the layer `encoded` holds.
+fn shipped_technique_heads(
+    model: &Model,
+    articles: &[ptc::Article],
+    encoded: &[Encoded],
+    training: &Training,
+) -> AnyResult<Heads> {
+    let all: Vec<usize> = (0..articles.len()).collect();
+    let h = model.encoder.config.hidden;
+    let mut heads = train_technique_heads(articles, encoded, &all, h, training, &Device::Cpu)?;
+    heads.technique_layer = Some(technique_layer(model.encoder.config.layers));
+    Ok(heads)
+}
+
 fn train_technique_heads(
     articles: &[ptc::Article],
     encoded: &[Encoded],
@@ -640,8 +651,8 @@ fn train_technique_heads(
 /// 8 43.9 / 64.1, 9 44.2 / 64.6, 10 43.6 / 64.5, the last 41.1 / 63.5 (layers 9 and 12 side by
 /// side: 42.4 / 64.9). The last layer is trained for e5's pooled sentence embedding; a middle
 /// one keeps more of each word.
-pub fn technique_layer(model: &Model) -> usize {
-    (model.encoder.config.layers * 3).div_ceil(4)
+pub fn technique_layer(layers: usize) -> usize {
+    (layers * 3).div_ceil(4)
 }
 
 pub(crate) fn technique_index(t: Technique) -> u32 {
@@ -660,7 +671,13 @@ fn ptc_encoded(
     }
     log.line(&format!("PTC: {} articles", articles.len()));
     std::fs::create_dir_all(&cfg.cache)?;
-    let encoded = encode_ptc(model, &articles, technique_layer(model), &cfg.cache, log)?;
+    let encoded = encode_ptc(
+        model,
+        &articles,
+        technique_layer(model.encoder.config.layers),
+        &cfg.cache,
+        log,
+    )?;
     Ok((articles, encoded))
 }
 

@@ -323,9 +323,11 @@ fn results(dir: &Path, base: &base::Base, data: &Data, heads: &Heads, off: f32) 
     candle_core::safetensors::save(&model_file, &path).expect("final");
 }
 
-/// Imports a made-up run (see [`results`]) into `out` under the returned folder.
+/// Imports a made-up run (see [`results`]) into `out` under the returned folder; its span and
+/// technique heads read `layer` (`None`: the last, as `finetune.py` trained them at first).
 fn import_made_up_run(
     off: f32,
+    layer: Option<usize>,
 ) -> (
     tempfile::TempDir,
     std::path::PathBuf,
@@ -334,7 +336,9 @@ fn import_made_up_run(
     let (dir, base, data, mut log) = fixture();
     let run = dir.path().join("results");
     std::fs::create_dir_all(&run).expect("mkdir");
-    results(&run, &base, &data, &adapted_heads(true), off);
+    let mut heads = adapted_heads(true);
+    heads.technique_layer = layer;
+    results(&run, &base, &data, &heads, off);
     let out = dir.path().join("out");
     let imported = finetune::import(&base, &data, &run, &out, 2, &mut log);
     (dir, out, imported)
@@ -342,7 +346,7 @@ fn import_made_up_run(
 
 #[test]
 fn importing_a_run_ships_its_heads_with_the_chosen_mixes() {
-    let (_dir, out, imported) = import_made_up_run(0.001);
+    let (_dir, out, imported) = import_made_up_run(0.001, None);
     let scores = imported.expect("import");
     assert_eq!(scores.epoch, 1);
     assert!(scores.check_max_difference < 0.002, "{scores:?}");
@@ -359,12 +363,43 @@ fn importing_a_run_ships_its_heads_with_the_chosen_mixes() {
         }
     );
     assert!(shipped.adapter.is_some() && shipped.attribution.is_some());
+    assert_eq!(shipped.technique_layer, None);
     assert!(out.join(spinscope_model::train::SCORES_FILE).exists());
 }
 
 #[test]
+fn an_import_keeps_the_layer_the_run_tapped_and_refuses_one_it_lacks() {
+    let (_dir, out, imported) = import_made_up_run(0.001, Some(1));
+    imported.expect("import");
+    let shipped = Heads::from_bytes(&std::fs::read(out.join(tier::HEADS_FILE)).expect("heads"))
+        .expect("shipped heads");
+    assert_eq!(shipped.technique_layer, Some(1));
+
+    // A results file naming a layer the encoder lacks.
+    let (dir, base, data, mut log) = fixture();
+    let run = dir.path().join("results");
+    std::fs::create_dir_all(&run).expect("mkdir");
+    results(&run, &base, &data, &adapted_heads(true), 0.001);
+    let path = run.join("final-e1.safetensors");
+    let mut file = load(&path);
+    file.insert(
+        "technique.layer".into(),
+        Tensor::new(&[40f32], &Device::Cpu).expect("layer"),
+    );
+    candle_core::safetensors::save(&file, &path).expect("save");
+    let out = dir.path().join("out");
+    let err = finetune::import(&base, &data, &run, &out, 2, &mut log).expect_err("no layer 40");
+    assert!(
+        err.to_string()
+            .contains("final-e1.safetensors: technique.layer"),
+        "{err}"
+    );
+    assert!(!out.join(tier::HEADS_FILE).exists());
+}
+
+#[test]
 fn an_import_whose_engines_disagree_writes_nothing() {
-    let (_dir, out, imported) = import_made_up_run(0.05);
+    let (_dir, out, imported) = import_made_up_run(0.05, None);
     let err = imported.expect_err("refused");
     assert!(err.to_string().contains("disagrees"), "{err}");
     assert!(!out.join(tier::HEADS_FILE).exists());

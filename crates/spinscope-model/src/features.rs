@@ -240,11 +240,7 @@ pub fn encode_layers(
             .collect();
         handles
             .into_iter()
-            .map(|h| {
-                h.join().unwrap_or_else(|_| {
-                    Err(candle_core::Error::Msg("encoder thread panicked".into()))
-                })
-            })
+            .map(|h| crate::joined(h, "encoder"))
             .collect::<Vec<_>>()
     });
     for result in results {

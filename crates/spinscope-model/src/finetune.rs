@@ -378,28 +378,58 @@ fn check_extras(check: &Doc) -> Vec<f32> {
     tier::span_extras(&doc, start, end, check.layout.tokens_in(start, end).len()).to_vec()
 }
 
-/// BIO labels of PolNeAR's roles per token: 0 outside, 1 + 2r at a span's first token, 2 + 2r
-/// inside. Longer spans are laid first, so a quote's inner source and cue stay visible.
 fn bio_labels(data: &Data) -> Vec<i64> {
-    let mut out = Vec::new();
-    for (a, d) in data.polnear.iter().zip(&data.polnear_docs) {
-        let mut labels = vec![0i64; d.layout.spans.len()];
-        let mut spans: Vec<(usize, Span)> = a
-            .roles
-            .iter()
-            .enumerate()
-            .flat_map(|(r, spans)| spans.iter().map(move |&s| (r, s)))
-            .collect();
-        spans.sort_by_key(|(_, s)| std::cmp::Reverse(s.end - s.start));
-        for (r, s) in spans {
-            let tokens = d.layout.tokens_in(s.start, s.end);
-            for t in tokens.clone() {
-                labels[t] = if t == tokens.start { 1 } else { 2 } + 2 * r as i64;
-            }
+    let labels = data.polnear.iter().zip(&data.polnear_docs);
+    labels
+        .flat_map(|(a, d)| bio_tags(a, &d.layout))
+        .map(i64::from)
+        .collect()
+}
+
+/// BIO tags of PolNeAR's roles for each token of `layout`: 0 outside, 1 + 2r at a span's first
+/// token, 2 + 2r inside. Longer spans are laid first, so a quote's inner source and cue stay
+/// visible.
+pub fn bio_tags(a: &Attributed, layout: &Encoded) -> Vec<u8> {
+    let mut tags = vec![0u8; layout.spans.len()];
+    let mut spans: Vec<(usize, Span)> = a
+        .roles
+        .iter()
+        .enumerate()
+        .flat_map(|(r, spans)| spans.iter().map(move |&s| (r, s)))
+        .collect();
+    spans.sort_by_key(|(_, s)| std::cmp::Reverse(s.end - s.start));
+    for (r, s) in spans {
+        let tokens = layout.tokens_in(s.start, s.end);
+        for t in tokens.clone() {
+            tags[t] = if t == tokens.start { 1 } else { 2 } + 2 * r as u8;
         }
-        out.extend(labels);
     }
-    out
+    tags
+}
+
+/// Exact and overlap counts of source, cue and content over `articles`, each decoded from the
+/// tags `tagged(i)` gives for its layout, as the `full` tier reads them; offsets in characters,
+/// as `spinscope eval polnear` scores.
+pub fn score_roles<'a>(
+    articles: &[Attributed],
+    tagged: impl Fn(usize) -> (&'a Encoded, &'a [u8]),
+) -> [Counts; 3] {
+    let mut roles: [Counts; 3] = Default::default();
+    for (i, a) in articles.iter().enumerate() {
+        let chars = OffsetMap::new(&a.text);
+        let to_chars = |s: &Span| Span::new(chars.char_index(s.start), chars.char_index(s.end));
+        let (layout, tags) = tagged(i);
+        let found = crate::attribution::spans(&a.text, layout, tags);
+        for r in 0..3 {
+            let predicted: Vec<Span> = found[r]
+                .iter()
+                .map(|&(s, e)| to_chars(&Span::new(s, e)))
+                .collect();
+            let gold: Vec<Span> = a.roles[r].iter().map(to_chars).collect();
+            roles[r].add(&predicted, &gold);
+        }
+    }
+    roles
 }
 
 /// Scores of the fine-tuned model, written to `encoder-scores.json` and quoted in the model card.
@@ -527,21 +557,12 @@ pub fn import(
         let si = spans.si;
         let mix = crate::train::choose_technique_mix(&data.ptc, folds, &p.tc, &linear.techniques);
         let tc = mix.mixed_f1;
-        let mut roles: [Counts; 3] = Default::default();
-        for (i, (a, d)) in data.polnear.iter().zip(&data.polnear_docs).enumerate() {
-            let chars = OffsetMap::new(&a.text);
-            let to_chars = |s: &Span| Span::new(chars.char_index(s.start), chars.char_index(s.end));
-            let found =
-                crate::attribution::spans(&a.text, &d.layout, &p.bio[pol_off[i]..pol_off[i + 1]]);
-            for r in 0..3 {
-                let predicted: Vec<Span> = found[r]
-                    .iter()
-                    .map(|&(s, e)| to_chars(&Span::new(s, e)))
-                    .collect();
-                let gold: Vec<Span> = a.roles[r].iter().map(to_chars).collect();
-                roles[r].add(&predicted, &gold);
-            }
-        }
+        let roles = score_roles(&data.polnear, |i| {
+            (
+                &data.polnear_docs[i].layout,
+                &p.bio[pol_off[i]..pol_off[i + 1]],
+            )
+        });
         let t = best(&claim_grid, |t| claim_f1(&p.claims, &ct_y, t).f1);
         let ct = claim_f1(&p.claims, &ct_y, t).f1;
         let figures = [
@@ -605,6 +626,8 @@ pub fn import(
             .map(|t| layer_named(t, base.config.layers))
             .transpose()
             .map_err(|e| format!("{}: {e}", final_path.display()))?,
+        // finetune.py's tagger reads the last layer.
+        attribution_layer: None,
     };
     let model = Model::adapted(base, heads.adapter.as_ref())?;
     let check = crate::train::Check::compute(&model, &heads)?;

@@ -48,6 +48,16 @@ impl Model {
 
 use std::path::PathBuf;
 
+/// A scoped thread's result, its panic turned into an error naming `what` ran in it.
+pub(crate) fn joined<T>(
+    handle: std::thread::ScopedJoinHandle<'_, candle_core::Result<T>>,
+    what: &str,
+) -> candle_core::Result<T> {
+    handle
+        .join()
+        .unwrap_or_else(|_| Err(candle_core::Error::Msg(format!("{what} thread panicked"))))
+}
+
 /// Where `scripts/fetch-model` puts the base weights: `$SPINSCOPE_MODEL_DIR`, else
 /// `$XDG_CACHE_HOME/spinscope`, else `~/.cache/spinscope`.
 pub fn model_dir() -> PathBuf {

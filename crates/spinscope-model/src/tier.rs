@@ -42,27 +42,37 @@ pub struct Heads {
     /// ([`mix_span_probabilities`]); 1: the head alone. Chosen with the span decoding.
     pub span_mix: f32,
     /// The encoder layer (counted from 1) whose states the span and technique heads read;
-    /// `None`: the last, as the other heads (and heads saved before this choice) read.
+    /// `None`: the last, as the claim head (and heads saved before this choice) read.
     pub technique_layer: Option<usize>,
+    /// The layer the attribution tagger reads; `None`: the last (the fine-tuned run's tagger).
+    pub attribution_layer: Option<usize>,
 }
 
-/// A document's states as the heads read them: the technique heads' layer, and the last
-/// layer's (claims, attribution) when that is another. Both come from one pass.
+/// A document's states as the heads read them: the technique heads' layer, the attribution
+/// tagger's and the last layer's (claims), each encoded once, all from one pass.
 #[derive(Debug, Clone)]
 pub struct States {
-    techniques: Encoded,
-    last: Option<Encoded>,
+    layers: Vec<Encoded>,
+    /// Indices into `layers`.
+    techniques: usize,
+    attribution: usize,
+    last: usize,
 }
 
 impl States {
     /// What the span and technique heads read.
     pub fn techniques(&self) -> &Encoded {
-        &self.techniques
+        &self.layers[self.techniques]
     }
 
-    /// The last layer's states: what the claim and attribution heads read.
+    /// What the attribution tagger reads.
+    pub fn attribution(&self) -> &Encoded {
+        &self.layers[self.attribution]
+    }
+
+    /// The last layer's states: what the claim head reads.
     pub fn last(&self) -> &Encoded {
-        self.last.as_ref().unwrap_or(&self.techniques)
+        &self.layers[self.last]
     }
 }
 
@@ -96,11 +106,13 @@ impl Heads {
             Tensor::new(&[self.technique_mix], &device)?,
         );
         tensors.insert("span.mix".into(), Tensor::new(&[self.span_mix], &device)?);
-        if let Some(layer) = self.technique_layer {
-            tensors.insert(
-                "technique.layer".into(),
-                Tensor::new(&[layer as f32], &device)?,
-            );
+        for (name, layer) in [
+            ("technique.layer", self.technique_layer),
+            ("attribution.layer", self.attribution_layer),
+        ] {
+            if let Some(layer) = layer {
+                tensors.insert(name.into(), Tensor::new(&[layer as f32], &device)?);
+            }
         }
         candle_core::safetensors::save(&tensors, path)
     }
@@ -125,6 +137,12 @@ impl Heads {
             } else {
                 Ok(older)
             }
+        };
+        // A layer a head reads; none named: the last.
+        let layer = |name: &str| match or_older(name, f32::NAN)? {
+            l if l.is_nan() => Ok(None),
+            l if l >= 0.0 && l.fract() == 0.0 && l < 1e4 => Ok(Some(l as usize)),
+            l => candle_core::bail!("{name} {l} is not a layer"),
         };
         Ok(Heads {
             span: Mlp::from_tensors("span", &tensors)?,
@@ -152,11 +170,8 @@ impl Heads {
             claim_threshold: threshold("claim.threshold")?,
             technique_mix: or_older("technique.mix", 1.0)?,
             span_mix: or_older("span.mix", 1.0)?,
-            technique_layer: match or_older("technique.layer", f32::NAN)? {
-                l if l.is_nan() => None,
-                l if l >= 0.0 && l.fract() == 0.0 && l < 1e4 => Some(l as usize),
-                l => candle_core::bail!("technique.layer {l} is not a layer"),
-            },
+            technique_layer: layer("technique.layer")?,
+            attribution_layer: layer("attribution.layer")?,
         })
     }
 
@@ -169,21 +184,27 @@ impl Heads {
         sentences: &[(usize, usize)],
     ) -> candle_core::Result<States> {
         let last = model.encoder.config.layers;
-        let layer = self.technique_layer.unwrap_or(last);
-        let layers: &[usize] = if layer == last {
-            &[last]
-        } else {
-            &[layer, last]
-        };
-        let mut by_layer =
-            features::encode_layers(&model.encoder, &model.tokenizer, text, sentences, layers)?
-                .into_iter();
-        let techniques = by_layer
-            .next()
-            .ok_or_else(|| candle_core::Error::Msg("no layer encoded".into()))?;
+        let wanted = [
+            self.technique_layer.unwrap_or(last),
+            self.attribution_layer.unwrap_or(last),
+            last,
+        ];
+        let mut layers = wanted.to_vec();
+        layers.sort_unstable();
+        layers.dedup();
+        let index = |l: usize| layers.iter().position(|&x| x == l).unwrap_or(0);
+        let [techniques, attribution, last] = wanted.map(index);
         Ok(States {
+            layers: features::encode_layers(
+                &model.encoder,
+                &model.tokenizer,
+                text,
+                sentences,
+                &layers,
+            )?,
             techniques,
-            last: by_layer.next(),
+            attribution,
+            last,
         })
     }
 
@@ -241,25 +262,7 @@ impl Heads {
         let Some(head) = &self.attribution else {
             return Ok(None);
         };
-        if e.spans.is_empty() {
-            return Ok(Some((Vec::new(), Vec::new())));
-        }
-        let x = Tensor::from_slice(&e.states, (e.spans.len(), e.hidden_size), &Device::Cpu)?;
-        Ok(Some(
-            head.probabilities(&x)?
-                .iter()
-                .map(|row| {
-                    let (k, &best) = row.iter().enumerate().fold((0, &f32::MIN), |b, (k, x)| {
-                        if x > b.1 {
-                            (k, x)
-                        } else {
-                            b
-                        }
-                    });
-                    (k as u8, best)
-                })
-                .unzip(),
-        ))
+        tags(head, e).map(Some)
     }
 
     /// P(check-worthy) of every sentence of `e`.
@@ -280,6 +283,32 @@ impl Heads {
             .map(|p| p[1])
             .collect())
     }
+}
+
+/// A token tagger's likeliest tag of every token of `e`, with its probability.
+pub(crate) fn tags(head: &Mlp, e: &Encoded) -> candle_core::Result<(Vec<u8>, Vec<f32>)> {
+    if e.spans.is_empty() {
+        return Ok((Vec::new(), Vec::new()));
+    }
+    let x = Tensor::from_slice(&e.states, (e.spans.len(), e.hidden_size), &Device::Cpu)?;
+    Ok(head
+        .probabilities(&x)?
+        .iter()
+        .map(|row| {
+            let (k, &best) =
+                row.iter().enumerate().fold(
+                    (0, &f32::MIN),
+                    |b, (k, x)| {
+                        if x > b.1 {
+                            (k, x)
+                        } else {
+                            b
+                        }
+                    },
+                );
+            (k as u8, best)
+        })
+        .unzip())
 }
 
 /// The likeliest technique of probabilities in [`Technique::ALL`] order, with its probability.
@@ -548,7 +577,8 @@ impl FullTier {
         let model = Model::adapted(&crate::base::Base::load(&path)?, heads.adapter.as_ref())?;
         // Said once here rather than on every document.
         let layers = model.encoder.config.layers;
-        if let Some(layer) = heads.technique_layer.filter(|&l| l > layers) {
+        let deepest = heads.technique_layer.max(heads.attribution_layer);
+        if let Some(layer) = deepest.filter(|&l| l > layers) {
             return Err(Error::Format(
                 HEADS_FILE.into(),
                 format!("its heads read layer {layer}; the encoder has {layers}"),
@@ -705,7 +735,7 @@ impl FullTier {
         findings.retain(|f| {
             !matches!(f, Finding::Claim { extent, .. } if replaced.contains(&(extent.start, extent.end)))
         });
-        self.attributions(view, last, findings, &mut added)?;
+        self.attributions(view, states.attribution(), findings, &mut added)?;
         findings.extend(added);
         Ok(())
     }

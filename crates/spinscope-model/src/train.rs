@@ -100,6 +100,12 @@ impl TechniqueScores {
 pub struct Scores {
     #[serde(flatten)]
     pub techniques: TechniqueScores,
+    pub polnear_articles: usize,
+    /// Exact-match source, cue and content of the attribution tagger, 5-fold by article,
+    /// decoded as the `full` tier decodes.
+    pub polnear_source: Prf,
+    pub polnear_cue: Prf,
+    pub polnear_content: Prf,
     pub checkthat_train: usize,
     pub checkthat_dev: usize,
     pub checkthat_dev_f1: f64,
@@ -304,6 +310,7 @@ pub fn run(model: &Model, cfg: &Config, log: &mut Log) -> AnyResult<Scores> {
         log,
     )?;
     let dev_x = pooled(model, &dev_rows, &cfg.cache.join("checkthat-dev.bin"), log)?;
+    let (polnear, polnear_states) = polnear_encoded(model, cfg, log)?;
     scores.seconds_encoding = started.elapsed().as_secs_f64();
 
     let started = Instant::now();
@@ -312,6 +319,13 @@ pub fn run(model: &Model, cfg: &Config, log: &mut Log) -> AnyResult<Scores> {
 
     // Technique spans and labels: folds by article.
     scores.techniques = cross_validate_techniques(&articles, &encoded, cfg, h, log)?;
+    let (attribution, roles) = attribution_head(&polnear, &polnear_states, cfg, h, log)?;
+    scores.polnear_articles = polnear.len();
+    [
+        scores.polnear_source,
+        scores.polnear_cue,
+        scores.polnear_content,
+    ] = roles;
 
     // Check-worthiness: the threshold from a held-out fifth of train, then all of train.
     let labels: Vec<u32> = train_rows.iter().map(|r| u32::from(r.1)).collect();
@@ -357,6 +371,8 @@ pub fn run(model: &Model, cfg: &Config, log: &mut Log) -> AnyResult<Scores> {
     let mut heads = shipped_technique_heads(model, &articles, &encoded, &training)?;
     heads.claim = claim;
     heads.claim_threshold = scores.claim_threshold;
+    heads.attribution = Some(attribution);
+    heads.attribution_layer = Some(technique_layer(model.encoder.config.layers));
     scores.techniques.tune(&mut heads);
     scores.seconds_training = started.elapsed().as_secs_f64();
     let check = Check::compute(model, &heads)?;
@@ -542,7 +558,7 @@ impl Check {
             label: label.label().to_string(),
             label_p,
             attribution: heads
-                .attribution_tags(last)?
+                .attribution_tags(states.attribution())?
                 .map(|(t, _)| t)
                 .unwrap_or_default(),
         })
@@ -555,6 +571,83 @@ impl Check {
 const SPAN_SEEDS: u64 = 3;
 
 /// Span and technique heads trained on the articles `train`.
+/// Epochs of the attribution tagger: PolNeAR has twice PTC's tokens.
+const ATTRIBUTION_EPOCHS: usize = 4;
+
+/// The attribution tagger (per token, BIO of source, cue and content; the last layer's states),
+/// scored by cross-validation by article (article i in fold i mod `folds`) with exact-match F1
+/// of each role as the `full` tier decodes them, then trained on every article.
+fn attribution_head(
+    articles: &[crate::finetune::Attributed],
+    encoded: &[Encoded],
+    cfg: &Config,
+    h: usize,
+    log: &mut Log,
+) -> AnyResult<(Mlp, [Prf; 3])> {
+    let gold: Vec<Vec<u8>> = articles
+        .iter()
+        .zip(encoded)
+        .map(|(a, e)| crate::finetune::bio_tags(a, e))
+        .collect();
+    let training = Training {
+        epochs: ATTRIBUTION_EPOCHS,
+        ..cfg.training()
+    };
+    let train = |rows: &[usize]| -> candle_core::Result<Mlp> {
+        let (mut x, mut y) = (Vec::new(), Vec::new());
+        for &i in rows {
+            x.extend_from_slice(&encoded[i].states);
+            y.extend(gold[i].iter().map(|&t| u32::from(t)));
+        }
+        let x = Tensor::from_vec(x, (y.len(), h), &Device::Cpu)?;
+        let classes = 1 + 2 * crate::finetune::ROLES.len();
+        let head = Mlp::new(h, 256, classes, training.seed, &Device::Cpu)?;
+        head.train(&x, &y, &vec![1.0; classes], &training)?;
+        Ok(head)
+    };
+    let folds = cfg.folds.max(2);
+    let fold_of = |i: usize| i % folds;
+    // Folds two at a time, one per core: each holds its training states (about 1 GB).
+    let mut predicted: Vec<Vec<u8>> = vec![Vec::new(); articles.len()];
+    for pair in (0..folds).collect::<Vec<_>>().chunks(2) {
+        let results = std::thread::scope(|scope| {
+            let handles: Vec<_> = pair
+                .iter()
+                .map(|&k| {
+                    let train = &train;
+                    scope.spawn(move || {
+                        let rows: Vec<usize> =
+                            (0..articles.len()).filter(|&i| fold_of(i) != k).collect();
+                        let head = train(&rows)?;
+                        (0..articles.len())
+                            .filter(|&i| fold_of(i) == k)
+                            .map(|i| Ok((i, tier::tags(&head, &encoded[i])?.0)))
+                            .collect::<candle_core::Result<Vec<_>>>()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|t| crate::joined(t, "attribution fold"))
+                .collect::<Vec<_>>()
+        });
+        for result in results {
+            for (i, tags) in result? {
+                predicted[i] = tags;
+            }
+        }
+        log.line(&format!("attribution: folds {pair:?} trained"));
+    }
+    let counts = crate::finetune::score_roles(articles, |i| (&encoded[i], &predicted[i]));
+    let roles = counts.map(|c| c.exact());
+    log.line(&format!(
+        "PolNeAR {folds}-fold by article, exact F1: source {:.3} (P {:.3} R {:.3}), cue {:.3}, content {:.3}",
+        roles[0].f1, roles[0].precision, roles[0].recall, roles[1].f1, roles[2].f1
+    ));
+    let all: Vec<usize> = (0..articles.len()).collect();
+    Ok((train(&all)?, roles))
+}
+
 /// The span and technique heads trained on every article, reading the layer `encoded` holds.
 fn shipped_technique_heads(
     model: &Model,
@@ -623,11 +716,7 @@ fn train_technique_heads(
         )?;
         members
             .into_iter()
-            .map(|m| {
-                m.join().unwrap_or_else(|_| {
-                    Err(candle_core::Error::Msg("span head thread panicked".into()))
-                })
-            })
+            .map(|m| crate::joined(m, "span head"))
             .collect::<candle_core::Result<Vec<_>>>()
     })?;
     let span = Mlp::ensemble(&members)?;
@@ -643,6 +732,7 @@ fn train_technique_heads(
         technique_mix: 1.0,
         span_mix: 1.0,
         technique_layer: None,
+        attribution_layer: None,
     })
 }
 
@@ -670,60 +760,92 @@ fn ptc_encoded(
         a.spans = a.byte_spans();
     }
     log.line(&format!("PTC: {} articles", articles.len()));
-    std::fs::create_dir_all(&cfg.cache)?;
-    let encoded = encode_ptc(
-        model,
-        &articles,
-        technique_layer(model.encoder.config.layers),
-        &cfg.cache,
-        log,
-    )?;
-    Ok((articles, encoded))
+    let texts: Vec<(&str, &str)> = articles
+        .iter()
+        .map(|a| (a.id.as_str(), a.text.as_str()))
+        .collect();
+    let layer = technique_layer(model.encoder.config.layers);
+    let encoded = encode_texts(model, "ptc", &texts, &[layer], &cfg.cache, log)?;
+    Ok((articles, encoded.into_iter().flatten().collect()))
 }
 
-/// Every article encoded sentence by sentence, the states after `layer`, from the cache when
-/// there.
-fn encode_ptc(
+/// PolNeAR's training articles (roles in bytes) and the states the attribution tagger reads:
+/// the technique heads' layer, as for the span head a token task. Frozen, 5-fold exact F1
+/// source / cue / content: layer 9 50.1 / 56.3 / 24.5, the last 37.2 / 50.6 / 18.4. The last
+/// layer is cached from the same pass.
+fn polnear_encoded(
     model: &Model,
-    articles: &[ptc::Article],
-    layer: usize,
+    cfg: &Config,
+    log: &mut Log,
+) -> AnyResult<(Vec<crate::finetune::Attributed>, Vec<Encoded>)> {
+    let articles = crate::finetune::load_polnear(&cfg.data.join("polnear/data/train"))?;
+    log.line(&format!("PolNeAR: {} articles", articles.len()));
+    let texts: Vec<(&str, &str)> = articles
+        .iter()
+        .map(|a| (a.id.as_str(), a.text.as_str()))
+        .collect();
+    let last = model.encoder.config.layers;
+    // The tagger's layer at the end (tiny encoders' three quarters is their last).
+    let mut layers = vec![last, technique_layer(last)];
+    layers.dedup();
+    let encoded = encode_texts(model, "polnear", &texts, &layers, &cfg.cache, log)?;
+    Ok((
+        articles,
+        encoded.into_iter().filter_map(|mut e| e.pop()).collect(),
+    ))
+}
+
+/// Every text (`(id, text)`) encoded sentence by sentence, the states after each of `layers`
+/// (per text, in that order), from the cache when there; `name` prefixes the cache files.
+fn encode_texts(
+    model: &Model,
+    name: &str,
+    texts: &[(&str, &str)],
+    layers: &[usize],
     cache: &Path,
     log: &mut Log,
-) -> AnyResult<Vec<Encoded>> {
+) -> AnyResult<Vec<Vec<Encoded>>> {
+    std::fs::create_dir_all(cache)?;
     let started = Instant::now();
-    let mut out = Vec::with_capacity(articles.len());
+    let mut out = Vec::with_capacity(texts.len());
     let mut tokens = 0usize;
-    for (n, a) in articles.iter().enumerate() {
-        let path = cache.join(format!("ptc-{}-layer{layer}.bin", a.id));
-        let e = match read_encoded(&path) {
+    for (n, &(id, text)) in texts.iter().enumerate() {
+        let paths: Vec<PathBuf> = layers
+            .iter()
+            .map(|l| cache.join(format!("{name}-{id}-layer{l}.bin")))
+            .collect();
+        let cached: Option<Vec<Encoded>> = paths.iter().map(|p| read_encoded(p)).collect();
+        let encoded = match cached {
             Some(e) => e,
             None => {
-                let view = TextView::new(&a.text);
+                let view = TextView::new(text);
                 let sentences = features::sentence_spans(&view);
-                let mut e = features::encode_layer(
+                let mut by_layer = features::encode_layers(
                     &model.encoder,
                     &model.tokenizer,
-                    &a.text,
+                    text,
                     &sentences,
-                    layer,
+                    layers,
                 )?;
-                write_encoded(&path, &e)?;
-                // Train on what the cache holds (f16), so a cold run and a warm one give the
-                // same weights.
-                for x in &mut e.states {
-                    *x = half::f16::from_f32(*x).to_f32();
+                for (e, path) in by_layer.iter_mut().zip(&paths) {
+                    write_encoded(path, e)?;
+                    // Train on what the cache holds (f16), so a cold run and a warm one give
+                    // the same weights.
+                    for x in &mut e.states {
+                        *x = half::f16::from_f32(*x).to_f32();
+                    }
                 }
-                tokens += e.spans.len();
-                e
+                tokens += by_layer.first().map_or(0, |e| e.spans.len());
+                by_layer
             }
         };
-        out.push(e);
-        if tokens > 0 && ((n + 1) % 25 == 0 || n + 1 == articles.len()) {
+        out.push(encoded);
+        if tokens > 0 && ((n + 1) % 25 == 0 || n + 1 == texts.len()) {
             let secs = started.elapsed().as_secs_f64();
             log.line(&format!(
-                "PTC encoded {}/{} articles ({tokens} new tokens, {:.0} tokens/s)",
+                "{name}: encoded {}/{} texts ({tokens} new tokens, {:.0} tokens/s)",
                 n + 1,
-                articles.len(),
+                texts.len(),
                 tokens as f64 / secs.max(1e-9)
             ));
         }

@@ -208,6 +208,7 @@ fn adapted_heads(with_adapter: bool) -> spinscope_model::tier::Heads {
         technique_mix: 1.0,
         span_mix: 1.0,
         technique_layer: None,
+        attribution_layer: None,
     }
 }
 
@@ -364,6 +365,7 @@ fn importing_a_run_ships_its_heads_with_the_chosen_mixes() {
     );
     assert!(shipped.adapter.is_some() && shipped.attribution.is_some());
     assert_eq!(shipped.technique_layer, None);
+    assert_eq!(shipped.attribution_layer, None);
     assert!(out.join(spinscope_model::train::SCORES_FILE).exists());
 }
 
@@ -403,4 +405,36 @@ fn an_import_whose_engines_disagree_writes_nothing() {
     let err = imported.expect_err("refused");
     assert!(err.to_string().contains("disagrees"), "{err}");
     assert!(!out.join(tier::HEADS_FILE).exists());
+}
+
+#[test]
+fn training_on_the_frozen_encoder_ships_every_head_with_its_scores() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    corpus(dir.path());
+    // A second PolNeAR article, so each of two folds trains on one.
+    let polnear = dir.path().join("polnear/data/train");
+    let text = "Critics said the plan failed.";
+    write(&polnear.join("text/doc_two.txt"), text);
+    let (s, e) = chars(text, "Critics");
+    let (s2, e2) = chars(text, "said");
+    write(
+        &polnear.join("attributions/doc_two_a1.ann"),
+        &format!("T1\tSource {s} {e}\tCritics\nT2\tCue {s2} {e2}\tsaid\n"),
+    );
+    let model = Model::from_base(&base::tiny(1)).expect("model");
+    let mut log = Log::create(&dir.path().join("log")).expect("log");
+    let cfg = refit_config(dir.path());
+    let scores = spinscope_model::train::run(&model, &cfg, &mut log).expect("train");
+    assert_eq!(scores.polnear_articles, 2);
+    for role in [scores.polnear_source, scores.polnear_cue] {
+        assert!((0.0..=1.0).contains(&role.f1), "{scores:?}");
+    }
+    let shipped = Heads::from_bytes(&std::fs::read(cfg.out.join(tier::HEADS_FILE)).expect("heads"))
+        .expect("shipped heads");
+    assert!(shipped.attribution.is_some() && shipped.adapter.is_none());
+    // The tiny encoder's two layers: three quarters of the way up is the last.
+    assert_eq!(shipped.technique_layer, Some(2));
+    assert_eq!(shipped.attribution_layer, Some(2));
+    let cached = |id: &str, layer: usize| cfg.cache.join(format!("polnear-{id}-layer{layer}.bin"));
+    assert!(cached("doc_two", 2).exists() && cached("doc_one", 2).exists());
 }

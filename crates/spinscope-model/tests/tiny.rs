@@ -158,6 +158,7 @@ fn heads_learn_and_survive_saving() {
     heads.span_decoding.extend = 0.3;
     heads.span_mix = 0.7;
     heads.technique_layer = Some(9);
+    heads.attribution_layer = Some(8);
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join(tier::HEADS_FILE);
     heads.save(&path).expect("save");
@@ -166,6 +167,7 @@ fn heads_learn_and_survive_saving() {
     assert_eq!(back.technique_mix, 0.55);
     assert_eq!(back.span_mix, 0.7);
     assert_eq!(back.technique_layer, Some(9));
+    assert_eq!(back.attribution_layer, Some(8));
     assert_eq!(
         back.span_decoding,
         SpanDecoding {
@@ -185,14 +187,15 @@ fn heads_learn_and_survive_saving() {
     tensors.remove("span.extend").expect("span.extend saved");
     tensors.remove("span.mix").expect("span.mix saved");
     // ... and heads saved before they chose a layer read the last.
-    tensors
-        .remove("technique.layer")
-        .expect("technique.layer saved");
+    for layer in ["technique.layer", "attribution.layer"] {
+        tensors.remove(layer).expect("layer saved");
+    }
     candle_core::safetensors::save(&tensors, &path).expect("save");
     let old = Heads::from_bytes(&std::fs::read(&path).expect("read")).expect("load");
     assert_eq!(old.span_decoding, SpanDecoding::plain(0.5));
     assert_eq!(old.span_mix, 1.0);
     assert_eq!(old.technique_layer, None);
+    assert_eq!(old.attribution_layer, None);
 
     // A layer that is no whole number is a damaged file.
     tensors.insert(
@@ -256,6 +259,15 @@ fn middle_layers_come_from_the_same_pass_as_the_last() {
     let states = heads.encode(&m, text, &sentences).expect("states");
     assert_eq!(states.techniques(), &layers[0]);
     assert_eq!(states.last(), &alone);
+    assert_eq!(states.attribution(), &alone);
+    // The attribution tagger reads its own layer.
+    heads.technique_layer = None;
+    heads.attribution_layer = Some(1);
+    let states = heads.encode(&m, text, &sentences).expect("states");
+    assert_eq!(states.attribution(), &layers[0]);
+    assert_eq!(states.techniques(), &alone);
+    assert_eq!(states.last(), &alone);
+    heads.technique_layer = Some(1);
     let tier = FullTier::new(m, heads).with_min_score(0.0);
     let mut findings = Vec::new();
     tier.annotate(&TextView::new(text), &mut findings)
@@ -278,6 +290,7 @@ fn random_heads(h: usize, threshold: f32) -> Heads {
         technique_mix: 1.0,
         span_mix: 1.0,
         technique_layer: None,
+        attribution_layer: None,
     }
 }
 

@@ -39,7 +39,8 @@ pub struct ModelArgs {
     #[arg(long, default_value_t = 5)]
     folds: usize,
     /// Fine-tuning, step 1: write the training data as the encoder's windows (token ids and
-    /// labels) and the base weights they need into DIR, for scripts/finetune.py (on a GPU).
+    /// labels) and the base weights they need into DIR, for scripts/finetune.py (on a GPU); its
+    /// log goes there too (export.log).
     #[arg(long, value_name = "DIR", conflicts_with = "import")]
     export: Option<PathBuf>,
     /// Fine-tuning, step 3: score the out-of-fold predictions scripts/finetune.py wrote into DIR
@@ -144,7 +145,15 @@ fn train_model(args: ModelArgs) -> anyhow::Result<bool> {
         return refit_techniques(&args, file, &path);
     }
     let model = spinscope_model::Model::load(&path)?;
-    let log_path = args.out.join("train-model.log");
+    // The export logs into its bundle: --out's log is the shipped model's, kept as it is.
+    let log_path = match &args.export {
+        Some(dir) => {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("{}: cannot create", dir.display()))?;
+            dir.join("export.log")
+        }
+        None => args.out.join("train-model.log"),
+    };
     let mut log = train::Log::create(&log_path)
         .with_context(|| format!("{}: cannot create", log_path.display()))?;
     let cfg = train::Config {

@@ -574,7 +574,8 @@ const SPAN_SEEDS: u64 = 3;
 /// Epochs of the attribution tagger: PolNeAR has twice PTC's tokens.
 const ATTRIBUTION_EPOCHS: usize = 4;
 
-/// The attribution tagger (per token, BIO of source, cue and content; the last layer's states),
+/// The attribution tagger (per token, BIO of source, cue and content, over the states `encoded`
+/// holds: see [`polnear_encoded`]),
 /// scored by cross-validation by article (article i in fold i mod `folds`) with exact-match F1
 /// of each role as the `full` tier decodes them, then trained on every article.
 fn attribution_head(

@@ -464,12 +464,12 @@ struct Predictions {
     claims: Vec<f32>,
 }
 
-/// The layer a results file's `technique.layer` names (results of `finetune.py` before it tapped
-/// a middle layer have none: every head read the last).
+/// The layer a results file's `technique.layer` or `attribution.layer` names (results of
+/// `finetune.py` before it tapped other layers have none: every head read the last).
 fn layer_named(t: &Tensor, layers: usize) -> AnyResult<usize> {
     match t.flatten_all()?.to_vec1::<f32>()?[..] {
         [l] if l.fract() == 0.0 && (0.0..=layers as f32).contains(&l) => Ok(l as usize),
-        _ => Err(format!("technique.layer is not one of the encoder's {layers} layers").into()),
+        _ => Err(format!("a head's layer is not one of the encoder's {layers} layers").into()),
     }
 }
 
@@ -626,8 +626,12 @@ pub fn import(
             .map(|t| layer_named(t, base.config.layers))
             .transpose()
             .map_err(|e| format!("{}: {e}", final_path.display()))?,
-        // finetune.py's tagger reads the last layer.
-        attribution_layer: None,
+        // Results of finetune.py before it took --attribution-layer: the last.
+        attribution_layer: final_tensors
+            .get("attribution.layer")
+            .map(|t| layer_named(t, base.config.layers))
+            .transpose()
+            .map_err(|e| format!("{}: {e}", final_path.display()))?,
     };
     let model = Model::adapted(base, heads.adapter.as_ref())?;
     let check = crate::train::Check::compute(&model, &heads)?;

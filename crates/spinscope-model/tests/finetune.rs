@@ -325,10 +325,11 @@ fn results(dir: &Path, base: &base::Base, data: &Data, heads: &Heads, off: f32) 
 }
 
 /// Imports a made-up run (see [`results`]) into `out` under the returned folder; its span and
-/// technique heads read `layer` (`None`: the last, as `finetune.py` trained them at first).
+/// technique heads and its attribution tagger read `layers` (`None`: the last, as
+/// `finetune.py` trained them at first).
 fn import_made_up_run(
     off: f32,
-    layer: Option<usize>,
+    layers: [Option<usize>; 2],
 ) -> (
     tempfile::TempDir,
     std::path::PathBuf,
@@ -338,7 +339,7 @@ fn import_made_up_run(
     let run = dir.path().join("results");
     std::fs::create_dir_all(&run).expect("mkdir");
     let mut heads = adapted_heads(true);
-    heads.technique_layer = layer;
+    [heads.technique_layer, heads.attribution_layer] = layers;
     results(&run, &base, &data, &heads, off);
     let out = dir.path().join("out");
     let imported = finetune::import(&base, &data, &run, &out, 2, &mut log);
@@ -347,7 +348,7 @@ fn import_made_up_run(
 
 #[test]
 fn importing_a_run_ships_its_heads_with_the_chosen_mixes() {
-    let (_dir, out, imported) = import_made_up_run(0.001, None);
+    let (_dir, out, imported) = import_made_up_run(0.001, [None, None]);
     let scores = imported.expect("import");
     assert_eq!(scores.epoch, 1);
     assert!(scores.check_max_difference < 0.002, "{scores:?}");
@@ -371,11 +372,12 @@ fn importing_a_run_ships_its_heads_with_the_chosen_mixes() {
 
 #[test]
 fn an_import_keeps_the_layer_the_run_tapped_and_refuses_one_it_lacks() {
-    let (_dir, out, imported) = import_made_up_run(0.001, Some(1));
+    let (_dir, out, imported) = import_made_up_run(0.001, [Some(1), Some(0)]);
     imported.expect("import");
     let shipped = Heads::from_bytes(&std::fs::read(out.join(tier::HEADS_FILE)).expect("heads"))
         .expect("shipped heads");
     assert_eq!(shipped.technique_layer, Some(1));
+    assert_eq!(shipped.attribution_layer, Some(0));
 
     // A results file naming a layer the encoder lacks.
     let (dir, base, data, mut log) = fixture();
@@ -385,7 +387,7 @@ fn an_import_keeps_the_layer_the_run_tapped_and_refuses_one_it_lacks() {
     let path = run.join("final-e1.safetensors");
     let mut file = load(&path);
     file.insert(
-        "technique.layer".into(),
+        "attribution.layer".into(),
         Tensor::new(&[40f32], &Device::Cpu).expect("layer"),
     );
     candle_core::safetensors::save(&file, &path).expect("save");
@@ -393,7 +395,7 @@ fn an_import_keeps_the_layer_the_run_tapped_and_refuses_one_it_lacks() {
     let err = finetune::import(&base, &data, &run, &out, 2, &mut log).expect_err("no layer 40");
     assert!(
         err.to_string()
-            .contains("final-e1.safetensors: technique.layer"),
+            .contains("final-e1.safetensors: a head's layer is not"),
         "{err}"
     );
     assert!(!out.join(tier::HEADS_FILE).exists());
@@ -401,7 +403,7 @@ fn an_import_keeps_the_layer_the_run_tapped_and_refuses_one_it_lacks() {
 
 #[test]
 fn an_import_whose_engines_disagree_writes_nothing() {
-    let (_dir, out, imported) = import_made_up_run(0.05, None);
+    let (_dir, out, imported) = import_made_up_run(0.05, [None, None]);
     let err = imported.expect_err("refused");
     assert!(err.to_string().contains("disagrees"), "{err}");
     assert!(!out.join(tier::HEADS_FILE).exists());

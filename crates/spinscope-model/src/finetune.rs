@@ -468,9 +468,10 @@ struct Predictions {
 /// `finetune.py` before it tapped other layers have none: every head read the last).
 fn layer_named(t: &Tensor, layers: usize) -> AnyResult<usize> {
     match t.flatten_all()?.to_vec1::<f32>()?[..] {
-        [l] if l.fract() == 0.0 && (0.0..=layers as f32).contains(&l) => Ok(l as usize),
-        _ => Err(format!("a head's layer is not one of the encoder's {layers} layers").into()),
+        [l] => tier::layer_number(l).filter(|&l| l <= layers),
+        _ => None,
     }
+    .ok_or_else(|| format!("a head's layer is not one of the encoder's {layers} layers").into())
 }
 
 fn floats(t: &Tensor) -> candle_core::Result<Vec<f32>> {

@@ -141,8 +141,9 @@ impl Heads {
         // A layer a head reads; none named: the last.
         let layer = |name: &str| match or_older(name, f32::NAN)? {
             l if l.is_nan() => Ok(None),
-            l if l >= 0.0 && l.fract() == 0.0 && l < 1e4 => Ok(Some(l as usize)),
-            l => candle_core::bail!("{name} {l} is not a layer"),
+            l => layer_number(l)
+                .map(Some)
+                .ok_or_else(|| candle_core::Error::Msg(format!("{name} {l} is not a layer"))),
         };
         Ok(Heads {
             span: Mlp::from_tensors("span", &tensors)?,
@@ -283,6 +284,11 @@ impl Heads {
             .map(|p| p[1])
             .collect())
     }
+}
+
+/// The layer a heads file's `*.layer` number names: a whole number, 0 the embeddings.
+pub(crate) fn layer_number(l: f32) -> Option<usize> {
+    (l >= 0.0 && l.fract() == 0.0 && l < 1e4).then_some(l as usize)
 }
 
 /// A token tagger's likeliest tag of every token of `e`, with its probability.

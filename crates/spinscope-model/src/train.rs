@@ -772,8 +772,7 @@ fn ptc_encoded(
 
 /// PolNeAR's training articles (roles in bytes) and the states the attribution tagger reads:
 /// the technique heads' layer, as for the span head a token task. Frozen, 5-fold exact F1
-/// source / cue / content: layer 9 50.1 / 56.3 / 24.5, the last 37.2 / 50.6 / 18.4. The last
-/// layer is cached from the same pass.
+/// source / cue / content: layer 9 50.1 / 56.3 / 24.5, the last 37.2 / 50.6 / 18.4.
 fn polnear_encoded(
     model: &Model,
     cfg: &Config,
@@ -785,15 +784,9 @@ fn polnear_encoded(
         .iter()
         .map(|a| (a.id.as_str(), a.text.as_str()))
         .collect();
-    let last = model.encoder.config.layers;
-    // The tagger's layer at the end (tiny encoders' three quarters is their last).
-    let mut layers = vec![last, technique_layer(last)];
-    layers.dedup();
-    let encoded = encode_texts(model, "polnear", &texts, &layers, &cfg.cache, log)?;
-    Ok((
-        articles,
-        encoded.into_iter().filter_map(|mut e| e.pop()).collect(),
-    ))
+    let layer = technique_layer(model.encoder.config.layers);
+    let encoded = encode_texts(model, "polnear", &texts, &[layer], &cfg.cache, log)?;
+    Ok((articles, encoded.into_iter().flatten().collect()))
 }
 
 /// Every text (`(id, text)`) encoded sentence by sentence, the states after each of `layers`

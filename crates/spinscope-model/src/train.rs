@@ -765,9 +765,8 @@ fn ptc_encoded(
         .iter()
         .map(|a| (a.id.as_str(), a.text.as_str()))
         .collect();
-    let layer = technique_layer(model.encoder.config.layers);
-    let encoded = encode_texts(model, "ptc", &texts, &[layer], &cfg.cache, log)?;
-    Ok((articles, encoded.into_iter().flatten().collect()))
+    let encoded = encode_texts(model, "ptc", &texts, &cfg.cache, log)?;
+    Ok((articles, encoded))
 }
 
 /// PolNeAR's training articles (roles in bytes) and the states the attribution tagger reads:
@@ -784,53 +783,46 @@ fn polnear_encoded(
         .iter()
         .map(|a| (a.id.as_str(), a.text.as_str()))
         .collect();
-    let layer = technique_layer(model.encoder.config.layers);
-    let encoded = encode_texts(model, "polnear", &texts, &[layer], &cfg.cache, log)?;
-    Ok((articles, encoded.into_iter().flatten().collect()))
+    let encoded = encode_texts(model, "polnear", &texts, &cfg.cache, log)?;
+    Ok((articles, encoded))
 }
 
-/// Every text (`(id, text)`) encoded sentence by sentence, the states after each of `layers`
-/// (per text, in that order), from the cache when there; `name` prefixes the cache files.
+/// Every text (`(id, text)`) encoded sentence by sentence, the states after the token heads'
+/// layer ([`technique_layer`]), from the cache when there; `name` prefixes the cache files.
 fn encode_texts(
     model: &Model,
     name: &str,
     texts: &[(&str, &str)],
-    layers: &[usize],
     cache: &Path,
     log: &mut Log,
-) -> AnyResult<Vec<Vec<Encoded>>> {
+) -> AnyResult<Vec<Encoded>> {
     std::fs::create_dir_all(cache)?;
+    let layer = technique_layer(model.encoder.config.layers);
     let started = Instant::now();
     let mut out = Vec::with_capacity(texts.len());
     let mut tokens = 0usize;
     for (n, &(id, text)) in texts.iter().enumerate() {
-        let paths: Vec<PathBuf> = layers
-            .iter()
-            .map(|l| cache.join(format!("{name}-{id}-layer{l}.bin")))
-            .collect();
-        let cached: Option<Vec<Encoded>> = paths.iter().map(|p| read_encoded(p)).collect();
-        let encoded = match cached {
+        let path = cache.join(format!("{name}-{id}-layer{layer}.bin"));
+        let encoded = match read_encoded(&path) {
             Some(e) => e,
             None => {
                 let view = TextView::new(text);
                 let sentences = features::sentence_spans(&view);
-                let mut by_layer = features::encode_layers(
+                let mut e = features::encode_layer(
                     &model.encoder,
                     &model.tokenizer,
                     text,
                     &sentences,
-                    layers,
+                    layer,
                 )?;
-                for (e, path) in by_layer.iter_mut().zip(&paths) {
-                    write_encoded(path, e)?;
-                    // Train on what the cache holds (f16), so a cold run and a warm one give
-                    // the same weights.
-                    for x in &mut e.states {
-                        *x = half::f16::from_f32(*x).to_f32();
-                    }
+                write_encoded(&path, &e)?;
+                // Train on what the cache holds (f16), so a cold run and a warm one give the
+                // same weights.
+                for x in &mut e.states {
+                    *x = half::f16::from_f32(*x).to_f32();
                 }
-                tokens += by_layer.first().map_or(0, |e| e.spans.len());
-                by_layer
+                tokens += e.spans.len();
+                e
             }
         };
         out.push(encoded);

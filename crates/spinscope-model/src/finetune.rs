@@ -444,6 +444,9 @@ pub struct Scores {
     pub polnear_source: Prf,
     pub polnear_cue: Prf,
     pub polnear_content: Prf,
+    /// Whether the attribution tags scored are the tier's ([`crate::attribution::constrained_tags`]
+    /// over the run's probabilities) or each token's likeliest (runs that kept no probabilities).
+    pub polnear_constrained: bool,
     pub checkthat_train: usize,
     pub checkthat_dev: usize,
     pub checkthat_dev_precision: f64,
@@ -461,6 +464,8 @@ struct Predictions {
     si: Vec<f32>,
     tc: Vec<Vec<f32>>,
     bio: Vec<u8>,
+    /// `bio` decoded from probabilities as the tier decodes them (else each token's argmax).
+    bio_constrained: bool,
     claims: Vec<f32>,
 }
 
@@ -528,10 +533,25 @@ pub fn import(
     let load = |e: usize| -> AnyResult<Predictions> {
         let get = |n: &str| tensor(&oof, &format!("e{e}.{n}"));
         let tc = get("ptc.tc_p")?.to_dtype(DType::F32)?.to_vec2::<f32>()?;
+        // Decoded as the tier decodes them where the run kept the probabilities; older runs
+        // kept each token's likeliest tag only.
+        let bio_constrained = oof.contains_key(&format!("e{e}.polnear.bio_p"));
+        let bio = if bio_constrained {
+            let p = get("polnear.bio_p")?
+                .to_dtype(DType::F32)?
+                .to_vec2::<f32>()?;
+            pol_off
+                .windows(2)
+                .flat_map(|d| crate::attribution::constrained_tags(&p[d[0]..d[1]]))
+                .collect()
+        } else {
+            get("polnear.bio")?.flatten_all()?.to_vec1::<u8>()?
+        };
         Ok(Predictions {
             si: floats(get("ptc.si_p")?)?,
             tc,
-            bio: get("polnear.bio")?.flatten_all()?.to_vec1::<u8>()?,
+            bio,
+            bio_constrained,
             claims: floats(get("ct_train.p")?)?,
         })
     };
@@ -575,8 +595,9 @@ pub fn import(
             ct,
         ];
         log.line(&format!(
-            "epoch {e}: PTC SI P {:.3} R {:.3} F1 {:.3} (span head alone {:.3}), TC {tc:.3}; PolNeAR exact F1 source {:.3} cue {:.3} content {:.3}; CheckThat! train out of fold F1 {ct:.3} at {t:.2}",
-            si.precision, si.recall, si.f1, spans.head_si.f1, figures[2], figures[3], figures[4]
+            "epoch {e}: PTC SI P {:.3} R {:.3} F1 {:.3} (span head alone {:.3}), TC {tc:.3}; PolNeAR exact F1 source {:.3} cue {:.3} content {:.3} ({}); CheckThat! train out of fold F1 {ct:.3} at {t:.2}",
+            si.precision, si.recall, si.f1, spans.head_si.f1, figures[2], figures[3], figures[4],
+            if p.bio_constrained { "tags decoded as the tier does" } else { "each token's likeliest tag: the run kept no probabilities" }
         ));
         per_epoch.push((e, spans, figures, roles, p, mix));
     }
@@ -691,6 +712,7 @@ pub fn import(
         polnear_source: roles[0].exact(),
         polnear_cue: roles[1].exact(),
         polnear_content: roles[2].exact(),
+        polnear_constrained: p.bio_constrained,
         checkthat_train: data.checkthat_train.len(),
         checkthat_dev: data.checkthat_dev.len(),
         checkthat_dev_precision: dev.precision,

@@ -254,16 +254,27 @@ impl Heads {
         ))
     }
 
-    /// The attribution tagger's likeliest BIO tag of every token, with its probability; `None`
-    /// for heads without a tagger.
+    /// The attribution tagger's BIO tags of every token, with their probabilities ([`tags`]);
+    /// `None` for heads without a tagger.
     pub fn attribution_tags(
         &self,
         e: &Encoded,
     ) -> candle_core::Result<Option<(Vec<u8>, Vec<f32>)>> {
-        let Some(head) = &self.attribution else {
-            return Ok(None);
-        };
-        tags(head, e).map(Some)
+        self.attribution
+            .as_ref()
+            .map(|head| tags(head, e))
+            .transpose()
+    }
+
+    /// The attribution tagger's BIO probabilities of every token; `None` without a tagger.
+    pub fn attribution_probabilities(
+        &self,
+        e: &Encoded,
+    ) -> candle_core::Result<Option<Vec<Vec<f32>>>> {
+        self.attribution
+            .as_ref()
+            .map(|head| token_probabilities(head, e))
+            .transpose()
     }
 
     /// P(check-worthy) of every sentence of `e`.
@@ -291,38 +302,38 @@ pub(crate) fn layer_number(l: f32) -> Option<usize> {
     (l >= 0.0 && l.fract() == 0.0 && l < 1e4).then_some(l as usize)
 }
 
-/// A token tagger's likeliest tag of every token of `e`, with its probability.
+/// A BIO tagger's tags of every token of `e` as the `full` tier reads them (the likeliest
+/// sequence BIO allows: [`crate::attribution::constrained_tags`]), with each tag's probability.
 pub(crate) fn tags(head: &Mlp, e: &Encoded) -> candle_core::Result<(Vec<u8>, Vec<f32>)> {
+    let p = token_probabilities(head, e)?;
+    let tags = crate::attribution::constrained_tags(&p);
+    let confidence = tags
+        .iter()
+        .zip(&p)
+        .map(|(&t, row)| row[usize::from(t)])
+        .collect();
+    Ok((tags, confidence))
+}
+
+/// A token head's class probabilities of every token of `e`.
+pub(crate) fn token_probabilities(head: &Mlp, e: &Encoded) -> candle_core::Result<Vec<Vec<f32>>> {
     if e.spans.is_empty() {
-        return Ok((Vec::new(), Vec::new()));
+        return Ok(Vec::new());
     }
     let x = Tensor::from_slice(&e.states, (e.spans.len(), e.hidden_size), &Device::Cpu)?;
-    Ok(head
-        .probabilities(&x)?
-        .iter()
-        .map(|row| {
-            let (k, &best) =
-                row.iter().enumerate().fold(
-                    (0, &f32::MIN),
-                    |b, (k, x)| {
-                        if x > b.1 {
-                            (k, x)
-                        } else {
-                            b
-                        }
-                    },
-                );
-            (k as u8, best)
-        })
-        .unzip())
+    head.probabilities(&x)
+}
+
+/// The index of the largest of `p`, with its value (the first of equals; 0 for none).
+pub(crate) fn argmax(p: &[f32]) -> (usize, f32) {
+    p.iter()
+        .enumerate()
+        .fold((0, f32::MIN), |b, (i, &s)| if s > b.1 { (i, s) } else { b })
 }
 
 /// The likeliest technique of probabilities in [`Technique::ALL`] order, with its probability.
 pub fn likeliest(p: &[f32]) -> (Technique, f32) {
-    let (best, score) = p
-        .iter()
-        .enumerate()
-        .fold((0, f32::MIN), |b, (i, &s)| if s > b.1 { (i, s) } else { b });
+    let (best, score) = argmax(p);
     (Technique::ALL[best.min(Technique::ALL.len() - 1)], score)
 }
 

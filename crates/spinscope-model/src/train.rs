@@ -557,10 +557,13 @@ impl Check {
             spans: heads.span_probabilities(e)?.into_iter().take(12).collect(),
             label: label.label().to_string(),
             label_p,
+            // Each token's likeliest tag, as PyTorch's check records it: the engines compared.
             attribution: heads
-                .attribution_tags(states.attribution())?
-                .map(|(t, _)| t)
-                .unwrap_or_default(),
+                .attribution_probabilities(states.attribution())?
+                .unwrap_or_default()
+                .iter()
+                .map(|p| tier::argmax(p).0 as u8)
+                .collect(),
         })
     }
 }

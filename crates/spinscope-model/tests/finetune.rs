@@ -410,6 +410,60 @@ fn an_import_whose_engines_disagree_writes_nothing() {
 }
 
 #[test]
+fn an_import_decodes_kept_attribution_probabilities_as_the_tier_does() {
+    let (dir, base, data, mut log) = fixture();
+    let run = dir.path().join("results");
+    std::fs::create_dir_all(&run).expect("mkdir");
+    results(&run, &base, &data, &adapted_heads(true), 0.001);
+    // A tagger that finds every gold I a little likelier as the next role's I: each token's
+    // likeliest tag breaks the runs, BIO's rule (an I continues its own role) mends them.
+    let gold: Vec<u8> = data
+        .polnear
+        .iter()
+        .zip(&data.polnear_docs)
+        .flat_map(|(a, d)| finetune::bio_tags(a, &d.layout))
+        .collect();
+    assert!(gold.contains(&6), "the corpus has content runs");
+    let mut likeliest = Vec::new();
+    let mut probabilities = Vec::new();
+    for &g in &gold {
+        let mut row = [0.01f32; 7];
+        if g > 0 && g % 2 == 0 {
+            let next_role = g % 6 + 2;
+            (row[usize::from(g)], row[usize::from(next_role)]) = (0.45, 0.5);
+            likeliest.push(next_role);
+        } else {
+            row[usize::from(g)] = 0.9;
+            likeliest.push(g);
+        }
+        probabilities.extend(row);
+    }
+    let oof_path = run.join("oof.safetensors");
+    let mut oof = load(&oof_path);
+    let n = gold.len();
+    oof.insert(
+        "e1.polnear.bio".into(),
+        Tensor::from_vec(likeliest, n, &Device::Cpu).expect("tags"),
+    );
+    candle_core::safetensors::save(&oof, &oof_path).expect("oof");
+    let argmax = finetune::import(&base, &data, &run, &dir.path().join("a"), 2, &mut log)
+        .expect("import without probabilities");
+    oof.insert(
+        "e1.polnear.bio_p".into(),
+        Tensor::from_vec(probabilities, (n, 7), &Device::Cpu).expect("probabilities"),
+    );
+    candle_core::safetensors::save(&oof, &oof_path).expect("oof");
+    let constrained = finetune::import(&base, &data, &run, &dir.path().join("c"), 2, &mut log)
+        .expect("import with probabilities");
+    assert!(!argmax.polnear_constrained && constrained.polnear_constrained);
+    assert!(
+        constrained.polnear_content.f1 > argmax.polnear_content.f1,
+        "{constrained:?} against {argmax:?}"
+    );
+    assert_eq!(constrained.polnear_content.f1, 1.0, "{constrained:?}");
+}
+
+#[test]
 fn training_on_the_frozen_encoder_ships_every_head_with_its_scores() {
     let dir = tempfile::tempdir().expect("tempdir");
     corpus(dir.path());

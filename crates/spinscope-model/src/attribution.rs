@@ -256,6 +256,12 @@ mod tests {
         let p = rows(&[(1, 0.8), (2, 0.8), (3, 0.8), (5, 0.8), (6, 0.8), (0, 0.8)]);
         assert_eq!(constrained_tags(&p), vec![1, 2, 3, 5, 6, 0]);
         assert!(constrained_tags(&[]).is_empty());
+        // A head with fewer classes than BIO's seven only gets the tags it has.
+        let short = constrained_tags(&vec![vec![0.2, 0.5, 0.3]; 4]);
+        assert!(
+            short.len() == 4 && short.iter().all(|&t| t < 3),
+            "{short:?}"
+        );
     }
 
     #[test]

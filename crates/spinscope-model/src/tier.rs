@@ -310,7 +310,7 @@ pub(crate) fn tags(head: &Mlp, e: &Encoded) -> candle_core::Result<(Vec<u8>, Vec
     let confidence = tags
         .iter()
         .zip(&p)
-        .map(|(&t, row)| row[usize::from(t)])
+        .map(|(&t, row)| row.get(usize::from(t)).copied().unwrap_or(0.0))
         .collect();
     Ok((tags, confidence))
 }

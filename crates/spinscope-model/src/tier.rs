@@ -211,13 +211,7 @@ impl Heads {
 
     /// P(inside a technique span) of every token.
     pub fn span_probabilities(&self, e: &Encoded) -> candle_core::Result<Vec<f32>> {
-        if e.spans.is_empty() {
-            return Ok(Vec::new());
-        }
-        let x = Tensor::from_slice(&e.states, (e.spans.len(), e.hidden_size), &Device::Cpu)?;
-        Ok(self
-            .span
-            .probabilities(&x)?
+        Ok(token_probabilities(&self.span, e)?
             .into_iter()
             .map(|p| p[1])
             .collect())

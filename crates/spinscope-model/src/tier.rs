@@ -509,7 +509,9 @@ pub fn attribution_triples(
         spans
             .iter()
             .copied()
-            .filter(|s| !(s.0 < cue.1 && cue.0 < s.1) && sentence_of(s.0).is_some_and(near))
+            // Apart from the cue, or around it: a content its source and cue interrupt.
+            .filter(|s| !(s.0 < cue.1 && cue.0 < s.1) || (s.0 < cue.0 && cue.1 < s.1))
+            .filter(|s| sentence_of(s.0).is_some_and(near))
             .min_by_key(|&s| gap(cue, s))
     };
     let mut out = Vec::new();
@@ -958,6 +960,15 @@ mod tests {
         // A cue with no source in its sentence is left out.
         let lonely = [vec![(0, 5)], vec![(66, 70)], vec![(71, 80)]];
         assert!(attribution_triples(&e, &lonely).is_empty());
+        // A content around its source and cue ("the economy, he said, is fine") is theirs;
+        // one that only overlaps the cue is not.
+        let around = [vec![(12, 14)], vec![(15, 19)], vec![(0, 30)]];
+        assert_eq!(
+            attribution_triples(&e, &around),
+            vec![[(12, 14), (15, 19), (0, 30)]]
+        );
+        let across = [vec![(12, 14)], vec![(15, 19)], vec![(17, 30)]];
+        assert!(attribution_triples(&e, &across).is_empty());
     }
 
     #[test]

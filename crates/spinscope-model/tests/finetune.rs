@@ -17,7 +17,7 @@ use spinscope_model::Model;
 const PTC_TEXT: &str =
     "He called “the report” a disgraceful lie.\nOfficials said it was a farce.\n";
 const POLNEAR_TEXT: &str =
-    "The report said “prices rose”. Officials told the paper that sources agree.";
+    "The report said “prices rose”. Officials told the paper that sources agree. The economy, the mayor argued, is fine.";
 
 fn write(path: &Path, text: &str) {
     std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
@@ -49,6 +49,10 @@ fn corpus(dir: &Path) {
         ("Source", "Officials"),
         ("Cue", "told the paper"),
         ("Content", "sources agree"),
+        // PolNeAR's content spans a source and cue that interrupt it.
+        ("Content", "The economy, the mayor argued, is fine"),
+        ("Source", "the mayor"),
+        ("Cue", "argued"),
     ]
     .iter()
     .enumerate()

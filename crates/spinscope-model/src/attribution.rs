@@ -17,7 +17,8 @@ pub const NESTING_COST: f32 = 1.5;
 /// F1 punishes: on the out-of-fold PolNeAR predictions of the 2026-11-30 GPU run (epoch 6)
 /// this lifted exact F1 source / cue / content from 73.5 / 64.9 / 48.6 to 75.5 / 67.7 / 54.2
 /// (76.1 / 68.9 / 54.8 with [`MEND_GAP`] 0, 76.1 / 68.9 / 56.4 with interruptions); the frozen
-/// encoder's tagger went from 50.1 / 56.3 / 24.5 to 60.6 / 62.7 / 39.0.
+/// encoder's tagger went from 50.1 / 56.3 / 24.5 to 60.6 / 62.7 / 39.0 (60.5 / 62.7 / 38.2 with
+/// interruptions).
 /// Written here because it is a short Viterbi pass: the crates that do it pull in a CRF trainer.
 pub fn constrained_tags(probabilities: &[Vec<f32>]) -> Vec<u8> {
     // The seven tags, then a source's and a cue's B and I inside a content (7..=10): PolNeAR's

@@ -194,6 +194,8 @@ class Model(nn.Module):
         self.encoder = Encoder(cfg, base, args.rank, args.alpha, args.lora_dropout)
         # The layers the span and technique heads, the attribution tagger and the claim head read.
         self.technique_layer, self.attribution_layer = args.technique_layer, args.attribution_layer
+        # How the bundle's articles share windows (none: a window per sentence); the import checks it.
+        self.window_pack = cfg.get("window_pack")
         self.taps = [args.technique_layer, args.attribution_layer, cfg["layers"]]
         self.span = Mlp(h, 2)
         self.technique = Mlp(3 * h + extras, len(cfg["techniques"]))
@@ -464,6 +466,8 @@ def weights(model):
     # As spinscope's heads file names it; the import reads it back.
     out["technique.layer"] = np.array([model.technique_layer], dtype=np.float32)
     out["attribution.layer"] = np.array([model.attribution_layer], dtype=np.float32)
+    if model.window_pack:
+        out["window.pack"] = np.array([model.window_pack], dtype=np.float32)
     return {k: np.ascontiguousarray(v) for k, v in out.items()}
 
 

@@ -38,6 +38,11 @@ pub struct ModelArgs {
     seed: u64,
     #[arg(long, default_value_t = 5)]
     folds: usize,
+    /// Pack consecutive sentences of an article into windows of up to N tokens, so each token
+    /// sees its neighbours' sentences (training, export and import alike; the heads remember
+    /// it) [default: a window per sentence].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(8..=254))]
+    window_pack: Option<u64>,
     /// Fine-tuning, step 1: write the training data as the encoder's windows (token ids and
     /// labels) and the base weights they need into DIR, for scripts/finetune.py (on a GPU); its
     /// log goes there too (export.log).
@@ -164,10 +169,11 @@ fn train_model(args: ModelArgs) -> anyhow::Result<bool> {
             .unwrap_or_else(|| spinscope_model::model_dir().join("train-cache")),
         seed: args.seed,
         folds: args.folds,
+        window_pack: args.window_pack.map(|n| n as usize),
     };
     if args.export.is_some() || args.import.is_some() {
         use spinscope_model::finetune;
-        let data = finetune::Data::load(&model, &cfg.data, &mut log)
+        let data = finetune::Data::load(&model, &cfg.data, cfg.window_pack, &mut log)
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         if let Some(dir) = args.export {
             let base = spinscope_model::base::Base::load(&path)?;
@@ -230,6 +236,8 @@ fn refit_techniques(
         cache,
         seed: args.seed,
         folds: args.folds,
+        // As the kept heads were trained.
+        window_pack: kept.window_pack,
     };
     let scores = train::refit(&model, kept, &cfg, &mut log).map_err(|e| anyhow::anyhow!("{e}"))?;
     println!("{}", serde_json::to_string_pretty(&scores)?);

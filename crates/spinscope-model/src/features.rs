@@ -1,8 +1,8 @@
 //! Text → the encoder's hidden states, token by token, with byte offsets: what every head reads.
 //!
-//! Each sentence is one window (longer ones are cut into windows of [`crate::encoder::MAX_WINDOW`] tokens), so
-//! a document costs one forward pass per sentence whatever the heads; windows are batched by
-//! length to waste little on padding.
+//! Each sentence is one window (longer ones are cut into windows of [`crate::encoder::MAX_WINDOW`]
+//! tokens), or consecutive sentences share one when packed, so a document costs one forward pass
+//! per window whatever the heads; windows are batched by length to waste little on padding.
 
 use candle_core::Tensor;
 
@@ -101,24 +101,31 @@ pub fn sentence_spans(view: &spinscope_core::TextView<'_>) -> Vec<(usize, usize)
         .collect()
 }
 
-/// One window of the encoder: a sentence's tokens (or a piece of a long sentence), offsets
-/// absolute in the document.
-#[derive(Debug, Clone)]
+/// One window of the encoder: a sentence's tokens (or a piece of a long sentence), or several
+/// whole sentences packed ([`windows`]); offsets absolute in the document.
+#[derive(Debug, Clone, Default)]
 pub struct Window {
-    /// Index into the document's sentences.
-    pub sentence: usize,
     pub tokens: Vec<crate::tokenizer::Token>,
+    /// Each token's sentence, an index into the document's sentences.
+    pub sentence_of: Vec<usize>,
 }
 
 /// The windows of a document's sentences, in order: what [`encode`] runs and what fine-tuning
-/// exports, so token positions agree between the two.
+/// exports, so token positions agree between the two. Each sentence is a window of its own
+/// (cut into windows of `max_tokens` when longer) unless `pack` is given: then consecutive
+/// whole sentences share a window of up to `pack` tokens, so each token sees its neighbours'
+/// sentences too (a quote's second sentence, the claim a "he said" refers to).
 pub fn windows(
     tokenizer: &Tokenizer,
     text: &str,
     sentences: &[(usize, usize)],
     max_tokens: usize,
+    pack: Option<usize>,
 ) -> Vec<Window> {
+    let max_tokens = max_tokens.max(1);
+    let budget = pack.map_or(0, |p| p.min(max_tokens));
     let mut out = Vec::new();
+    let mut open = Window::default();
     for (i, &(start, end)) in sentences.iter().enumerate() {
         let Some(sentence) = text.get(start..end) else {
             continue;
@@ -132,12 +139,24 @@ pub fn windows(
                 t
             })
             .collect();
-        for chunk in tokens.chunks(max_tokens.max(1)) {
+        if !open.tokens.is_empty() && open.tokens.len() + tokens.len() > budget {
+            out.push(std::mem::take(&mut open));
+        }
+        if open.tokens.len() + tokens.len() <= budget {
+            open.sentence_of
+                .extend(std::iter::repeat(i).take(tokens.len()));
+            open.tokens.extend(tokens);
+            continue;
+        }
+        for chunk in tokens.chunks(max_tokens) {
             out.push(Window {
-                sentence: i,
                 tokens: chunk.to_vec(),
+                sentence_of: vec![i; chunk.len()],
             });
         }
+    }
+    if !open.tokens.is_empty() {
+        out.push(open);
     }
     out
 }
@@ -156,17 +175,18 @@ pub fn window_ids(tokenizer: &Tokenizer, window: &Window) -> Vec<u32> {
 pub fn layout(windows: &[Window], sentences: &[(usize, usize)]) -> Encoded {
     let mut out = Encoded::default();
     for w in windows {
-        let first = out.spans.len();
-        let n = w.tokens.len();
-        out.spans.extend(w.tokens.iter().map(|t| (t.start, t.end)));
-        let (start, end) = sentences[w.sentence];
-        match out.sentences.last_mut() {
-            Some(last) if last.start == start && last.end == end => last.tokens.end = first + n,
-            _ => out.sentences.push(SentenceStates {
-                start,
-                end,
-                tokens: first..first + n,
-            }),
+        for (t, &i) in w.tokens.iter().zip(&w.sentence_of) {
+            let at = out.spans.len();
+            out.spans.push((t.start, t.end));
+            let (start, end) = sentences[i];
+            match out.sentences.last_mut() {
+                Some(last) if last.start == start && last.end == end => last.tokens.end = at + 1,
+                _ => out.sentences.push(SentenceStates {
+                    start,
+                    end,
+                    tokens: at..at + 1,
+                }),
+            }
         }
     }
     out
@@ -191,21 +211,22 @@ pub fn encode_layer(
     sentences: &[(usize, usize)],
     layer: usize,
 ) -> candle_core::Result<Encoded> {
-    encode_layers(encoder, tokenizer, text, sentences, &[layer])?
+    encode_layers(encoder, tokenizer, text, sentences, None, &[layer])?
         .pop()
         .ok_or_else(|| candle_core::Error::Msg("no layer encoded".into()))
 }
 
 /// Like [`encode`], the states after each of `layers` ([`Encoder::forward_layers`]) from one
-/// pass, in that order.
+/// pass, in that order, with sentences packed into windows as `pack` says ([`windows`]).
 pub fn encode_layers(
     encoder: &Encoder,
     tokenizer: &Tokenizer,
     text: &str,
     sentences: &[(usize, usize)],
+    pack: Option<usize>,
     layers: &[usize],
 ) -> candle_core::Result<Vec<Encoded>> {
-    let windows = windows(tokenizer, text, sentences, encoder.max_window() - 2);
+    let windows = windows(tokenizer, text, sentences, encoder.max_window() - 2, pack);
     let mut order: Vec<usize> = (0..windows.len()).collect();
     order.sort_by_key(|&w| windows[w].tokens.len());
     // Batches go to one thread per core: candle's matrix products on these small shapes use

@@ -54,8 +54,14 @@ pub struct Doc {
 }
 
 impl Doc {
-    fn new(model: &Model, id: &str, text: &str, sentences: Vec<(usize, usize)>) -> Doc {
-        let windows = features::windows(&model.tokenizer, text, &sentences, MAX_WINDOW - 2);
+    fn new(
+        model: &Model,
+        id: &str,
+        text: &str,
+        sentences: Vec<(usize, usize)>,
+        pack: Option<usize>,
+    ) -> Doc {
+        let windows = features::windows(&model.tokenizer, text, &sentences, MAX_WINDOW - 2, pack);
         Doc {
             id: id.to_string(),
             text: text.to_string(),
@@ -68,16 +74,17 @@ impl Doc {
         }
     }
 
-    /// A document cut into sentences as `analyze` cuts it.
-    pub fn from_text(model: &Model, id: &str, text: &str) -> Doc {
+    /// A document cut into sentences as `analyze` cuts it, packed into windows as `pack` says
+    /// ([`features::windows`]).
+    pub fn from_text(model: &Model, id: &str, text: &str, pack: Option<usize>) -> Doc {
         let view = TextView::new(text);
         let sentences = features::sentence_spans(&view);
-        Doc::new(model, id, text, sentences)
+        Doc::new(model, id, text, sentences, pack)
     }
 
     /// One sentence, one document (CheckThat! rows).
     fn sentence(model: &Model, id: &str, text: &str) -> Doc {
-        Doc::new(model, id, text, vec![(0, text.len())])
+        Doc::new(model, id, text, vec![(0, text.len())], None)
     }
 }
 
@@ -129,11 +136,19 @@ pub struct Data {
     pub checkthat_dev: Vec<(String, bool)>,
     pub checkthat_dev_docs: Vec<Doc>,
     pub check: Doc,
+    /// How the articles' sentences share windows ([`features::windows`]).
+    pub window_pack: Option<usize>,
 }
 
 impl Data {
-    /// Reads `ptc/`, `polnear/data/train/` and `checkworthy/` under `data`.
-    pub fn load(model: &Model, data: &Path, log: &mut Log) -> AnyResult<Data> {
+    /// Reads `ptc/`, `polnear/data/train/` and `checkworthy/` under `data`, the articles cut
+    /// into windows as `window_pack` says.
+    pub fn load(
+        model: &Model,
+        data: &Path,
+        window_pack: Option<usize>,
+        log: &mut Log,
+    ) -> AnyResult<Data> {
         let mut ptc = ptc::load(&data.join("ptc"))?;
         // Bytes from here on, as the encoder's token offsets.
         for a in &mut ptc {
@@ -141,12 +156,12 @@ impl Data {
         }
         let ptc_docs = ptc
             .iter()
-            .map(|a| Doc::from_text(model, &a.id, &a.text))
+            .map(|a| Doc::from_text(model, &a.id, &a.text, window_pack))
             .collect();
         let polnear = load_polnear(&data.join("polnear/data/train"))?;
         let polnear_docs = polnear
             .iter()
-            .map(|a| Doc::from_text(model, &a.id, &a.text))
+            .map(|a| Doc::from_text(model, &a.id, &a.text, window_pack))
             .collect();
         let rows = |name: &str| -> AnyResult<Vec<(String, bool)>> {
             Ok(checkworthy::load(&data.join("checkworthy").join(name))?.0)
@@ -162,7 +177,8 @@ impl Data {
         let data = Data {
             checkthat_train_docs: sentences(&checkthat_train),
             checkthat_dev_docs: sentences(&checkthat_dev),
-            check: Doc::from_text(model, "check", crate::train::CHECK_TEXT),
+            check: Doc::from_text(model, "check", crate::train::CHECK_TEXT, window_pack),
+            window_pack,
             ptc,
             ptc_docs,
             polnear,
@@ -201,6 +217,10 @@ pub struct ExportedConfig {
     pub folds: usize,
     /// The layer `finetune.py` trains the span and technique heads on, as `train model` does.
     pub technique_layer: usize,
+    /// How the articles' sentences share windows; `finetune.py` writes it into its results,
+    /// and the import refuses data cut otherwise.
+    #[serde(default)]
+    pub window_pack: Option<usize>,
 }
 
 /// Writes [`DATA_FILE`], [`BASE_FILE`] and [`CONFIG_FILE`] into `out`.
@@ -333,6 +353,7 @@ pub fn export(base: &Base, data: &Data, out: &Path, folds: usize) -> AnyResult<(
         roles: ROLES.iter().map(|r| r.to_string()).collect(),
         folds,
         technique_layer: crate::train::technique_layer(c.layers),
+        window_pack: data.window_pack,
     };
     std::fs::write(
         out.join(CONFIG_FILE),
@@ -469,14 +490,15 @@ struct Predictions {
     claims: Vec<f32>,
 }
 
-/// The layer a results file's `technique.layer` or `attribution.layer` names (results of
-/// `finetune.py` before it tapped other layers have none: every head read the last).
-fn layer_named(t: &Tensor, layers: usize) -> AnyResult<usize> {
+/// The whole number up to `at_most` a results file's `technique.layer`, `attribution.layer` or
+/// `window.pack` holds (results of `finetune.py` before it tapped other layers or packed
+/// sentences have none: every head read the last, a window per sentence).
+fn whole_named(t: &Tensor, at_most: usize, what: &str) -> AnyResult<usize> {
     match t.flatten_all()?.to_vec1::<f32>()?[..] {
-        [l] => tier::layer_number(l).filter(|&l| l <= layers),
+        [l] => tier::layer_number(l).filter(|&l| l <= at_most),
         _ => None,
     }
-    .ok_or_else(|| format!("a head's layer is not one of the encoder's {layers} layers").into())
+    .ok_or_else(|| format!("{what} is not a whole number up to {at_most}").into())
 }
 
 fn floats(t: &Tensor) -> candle_core::Result<Vec<f32>> {
@@ -645,16 +667,31 @@ pub fn import(
         // Results of finetune.py before it tapped a middle layer have every head on the last.
         technique_layer: final_tensors
             .get("technique.layer")
-            .map(|t| layer_named(t, base.config.layers))
+            .map(|t| whole_named(t, base.config.layers, "technique.layer"))
             .transpose()
             .map_err(|e| format!("{}: {e}", final_path.display()))?,
         // Results of finetune.py before it took --attribution-layer: the last.
         attribution_layer: final_tensors
             .get("attribution.layer")
-            .map(|t| layer_named(t, base.config.layers))
+            .map(|t| whole_named(t, base.config.layers, "attribution.layer"))
+            .transpose()
+            .map_err(|e| format!("{}: {e}", final_path.display()))?,
+        // Results of finetune.py before it packed sentences: a window per sentence.
+        window_pack: final_tensors
+            .get("window.pack")
+            .map(|t| whole_named(t, MAX_WINDOW, "window.pack"))
             .transpose()
             .map_err(|e| format!("{}: {e}", final_path.display()))?,
     };
+    if heads.window_pack != data.window_pack {
+        return Err(format!(
+            "{}: the run's windows were packed to {:?} tokens, the data here to {:?}: import with the packing it was exported with",
+            final_path.display(),
+            heads.window_pack,
+            data.window_pack
+        )
+        .into());
+    }
     let model = Model::adapted(base, heads.adapter.as_ref())?;
     let check = crate::train::Check::compute(&model, &heads)?;
     let diff = |ours: &[f32], name: &str| -> AnyResult<f32> {

@@ -46,6 +46,9 @@ pub struct Heads {
     pub technique_layer: Option<usize>,
     /// The layer the attribution tagger reads; `None`: the last (the fine-tuned run's tagger).
     pub attribution_layer: Option<usize>,
+    /// Consecutive sentences share windows of up to this many tokens, as the heads were trained
+    /// ([`features::windows`]); `None`: a window per sentence.
+    pub window_pack: Option<usize>,
 }
 
 /// A document's states as the heads read them: the technique heads' layer, the attribution
@@ -109,6 +112,7 @@ impl Heads {
         for (name, layer) in [
             ("technique.layer", self.technique_layer),
             ("attribution.layer", self.attribution_layer),
+            ("window.pack", self.window_pack),
         ] {
             if let Some(layer) = layer {
                 tensors.insert(name.into(), Tensor::new(&[layer as f32], &device)?);
@@ -138,12 +142,13 @@ impl Heads {
                 Ok(older)
             }
         };
-        // A layer a head reads; none named: the last.
-        let layer = |name: &str| match or_older(name, f32::NAN)? {
+        // A layer a head reads (none named: the last), or the window packing (none: a window
+        // per sentence): whole numbers.
+        let whole = |name: &str| match or_older(name, f32::NAN)? {
             l if l.is_nan() => Ok(None),
-            l => layer_number(l)
-                .map(Some)
-                .ok_or_else(|| candle_core::Error::Msg(format!("{name} {l} is not a layer"))),
+            l => layer_number(l).map(Some).ok_or_else(|| {
+                candle_core::Error::Msg(format!("{name} {l} is not a whole number"))
+            }),
         };
         Ok(Heads {
             span: Mlp::from_tensors("span", &tensors)?,
@@ -171,8 +176,9 @@ impl Heads {
             claim_threshold: threshold("claim.threshold")?,
             technique_mix: or_older("technique.mix", 1.0)?,
             span_mix: or_older("span.mix", 1.0)?,
-            technique_layer: layer("technique.layer")?,
-            attribution_layer: layer("attribution.layer")?,
+            technique_layer: whole("technique.layer")?,
+            attribution_layer: whole("attribution.layer")?,
+            window_pack: whole("window.pack")?,
         })
     }
 
@@ -201,6 +207,7 @@ impl Heads {
                 &model.tokenizer,
                 text,
                 sentences,
+                self.window_pack,
                 &layers,
             )?,
             techniques,

@@ -31,6 +31,9 @@ pub struct Config {
     pub cache: PathBuf,
     pub seed: u64,
     pub folds: usize,
+    /// Sentences share windows of up to this many tokens ([`features::windows`]); `None`: a
+    /// window per sentence. The heads are trained and shipped with it.
+    pub window_pack: Option<usize>,
 }
 
 impl Config {
@@ -373,6 +376,7 @@ pub fn run(model: &Model, cfg: &Config, log: &mut Log) -> AnyResult<Scores> {
     heads.claim_threshold = scores.claim_threshold;
     heads.attribution = Some(attribution);
     heads.attribution_layer = Some(technique_layer(model.encoder.config.layers));
+    heads.window_pack = cfg.window_pack;
     scores.techniques.tune(&mut heads);
     scores.seconds_training = started.elapsed().as_secs_f64();
     let check = Check::compute(model, &heads)?;
@@ -424,6 +428,13 @@ pub fn refit(
                     instead"
                 .into(),
         );
+    }
+    if kept.window_pack != cfg.window_pack {
+        return Err(format!(
+            "the heads file reads windows packed to {:?} tokens, the refit {:?}",
+            kept.window_pack, cfg.window_pack
+        )
+        .into());
     }
     std::fs::create_dir_all(&cfg.out)?;
     let started = Instant::now();
@@ -737,6 +748,7 @@ fn train_technique_heads(
         span_mix: 1.0,
         technique_layer: None,
         attribution_layer: None,
+        window_pack: None,
     })
 }
 
@@ -768,7 +780,7 @@ fn ptc_encoded(
         .iter()
         .map(|a| (a.id.as_str(), a.text.as_str()))
         .collect();
-    let encoded = encode_texts(model, "ptc", &texts, &cfg.cache, log)?;
+    let encoded = encode_texts(model, "ptc", &texts, cfg, log)?;
     Ok((articles, encoded))
 }
 
@@ -786,38 +798,45 @@ fn polnear_encoded(
         .iter()
         .map(|a| (a.id.as_str(), a.text.as_str()))
         .collect();
-    let encoded = encode_texts(model, "polnear", &texts, &cfg.cache, log)?;
+    let encoded = encode_texts(model, "polnear", &texts, cfg, log)?;
     Ok((articles, encoded))
 }
 
-/// Every text (`(id, text)`) encoded sentence by sentence, the states after the token heads'
-/// layer ([`technique_layer`]), from the cache when there; `name` prefixes the cache files.
+/// Every text (`(id, text)`) encoded in windows as `cfg.window_pack` says, the states after
+/// the token heads' layer ([`technique_layer`]), from the cache when there; `name` prefixes
+/// the cache files.
 fn encode_texts(
     model: &Model,
     name: &str,
     texts: &[(&str, &str)],
-    cache: &Path,
+    cfg: &Config,
     log: &mut Log,
 ) -> AnyResult<Vec<Encoded>> {
+    let cache = &cfg.cache;
     std::fs::create_dir_all(cache)?;
     let layer = technique_layer(model.encoder.config.layers);
     let started = Instant::now();
     let mut out = Vec::with_capacity(texts.len());
     let mut tokens = 0usize;
     for (n, &(id, text)) in texts.iter().enumerate() {
-        let path = cache.join(format!("{name}-{id}-layer{layer}.bin"));
+        let packed = cfg
+            .window_pack
+            .map_or(String::new(), |p| format!("-pack{p}"));
+        let path = cache.join(format!("{name}-{id}-layer{layer}{packed}.bin"));
         let encoded = match read_encoded(&path) {
             Some(e) => e,
             None => {
                 let view = TextView::new(text);
                 let sentences = features::sentence_spans(&view);
-                let mut e = features::encode_layer(
+                let mut e = features::encode_layers(
                     &model.encoder,
                     &model.tokenizer,
                     text,
                     &sentences,
-                    layer,
-                )?;
+                    cfg.window_pack,
+                    &[layer],
+                )?
+                .remove(0);
                 write_encoded(&path, &e)?;
                 // Train on what the cache holds (f16), so a cold run and a warm one give the
                 // same weights.

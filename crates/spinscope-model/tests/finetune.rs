@@ -75,12 +75,17 @@ fn corpus(dir: &Path) {
 
 /// The corpus in a temporary folder, read with the tiny encoder's tokeniser.
 fn fixture() -> (tempfile::TempDir, base::Base, Data, Log) {
+    packed_fixture(None)
+}
+
+/// [`fixture`] with the articles' sentences packed into windows of up to `pack` tokens.
+fn packed_fixture(pack: Option<usize>) -> (tempfile::TempDir, base::Base, Data, Log) {
     let dir = tempfile::tempdir().expect("tempdir");
     corpus(dir.path());
     let base = base::tiny(1);
     let model = Model::from_base(&base).expect("model");
     let mut log = Log::create(&dir.path().join("log")).expect("log");
-    let data = Data::load(&model, dir.path(), &mut log).expect("data");
+    let data = Data::load(&model, dir.path(), pack, &mut log).expect("data");
     (dir, base, data, log)
 }
 
@@ -213,6 +218,7 @@ fn adapted_heads(with_adapter: bool) -> spinscope_model::tier::Heads {
         span_mix: 1.0,
         technique_layer: None,
         attribution_layer: None,
+        window_pack: None,
     }
 }
 
@@ -223,6 +229,7 @@ fn refit_config(dir: &Path) -> spinscope_model::train::Config {
         cache: dir.join("cache"),
         seed: 7,
         folds: 2,
+        window_pack: None,
     }
 }
 
@@ -399,9 +406,44 @@ fn an_import_keeps_the_layer_the_run_tapped_and_refuses_one_it_lacks() {
     let err = finetune::import(&base, &data, &run, &out, 2, &mut log).expect_err("no layer 40");
     assert!(
         err.to_string()
-            .contains("final-e1.safetensors: a head's layer is not"),
+            .contains("final-e1.safetensors: attribution.layer is not a whole number"),
         "{err}"
     );
+    assert!(!out.join(tier::HEADS_FILE).exists());
+}
+
+#[test]
+fn a_packed_run_ships_its_packing_and_data_cut_otherwise_is_refused() {
+    let (dir, base, data, mut log) = packed_fixture(Some(48));
+    let (_unpacked_dir, _, unpacked, _) = fixture();
+    // Fewer windows than sentences, the same tokens.
+    let windows = |d: &Data| d.polnear_docs[0].windows.len();
+    assert!(windows(&data) < windows(&unpacked));
+    assert_eq!(data.polnear_docs[0].layout, unpacked.polnear_docs[0].layout);
+    // The bundle tells finetune.py, which writes it into its results.
+    let bundle = dir.path().join("bundle");
+    finetune::export(&base, &data, &bundle, 2).expect("export");
+    let config: finetune::ExportedConfig = serde_json::from_str(
+        &std::fs::read_to_string(bundle.join(finetune::CONFIG_FILE)).expect("config"),
+    )
+    .expect("config json");
+    assert_eq!(config.window_pack, Some(48));
+
+    let run = dir.path().join("results");
+    std::fs::create_dir_all(&run).expect("mkdir");
+    let mut heads = adapted_heads(true);
+    heads.window_pack = Some(48);
+    results(&run, &base, &data, &heads, 0.001);
+    let out = dir.path().join("out");
+    finetune::import(&base, &data, &run, &out, 2, &mut log).expect("import");
+    let shipped = Heads::from_bytes(&std::fs::read(out.join(tier::HEADS_FILE)).expect("heads"))
+        .expect("shipped heads");
+    assert_eq!(shipped.window_pack, Some(48));
+
+    // The same run against sentence windows: refused, nothing written.
+    let out = dir.path().join("elsewhere");
+    let err = finetune::import(&base, &unpacked, &run, &out, 2, &mut log).expect_err("packing");
+    assert!(err.to_string().contains("packed to Some(48)"), "{err}");
     assert!(!out.join(tier::HEADS_FILE).exists());
 }
 

@@ -120,6 +120,51 @@ fn long_sentences_are_cut_into_windows() {
 }
 
 #[test]
+fn packed_sentences_share_windows_and_keep_their_layout() {
+    let m = model();
+    let text = "The report said so. Officials agree. 新华社报道称。 ".repeat(4);
+    let view = spinscope_core::TextView::new(&text);
+    let sentences = features::sentence_spans(&view);
+    assert_eq!(sentences.len(), 12);
+    let alone = features::windows(&m.tokenizer, &text, &sentences, 62, None);
+    let packed = features::windows(&m.tokenizer, &text, &sentences, 62, Some(30));
+    assert_eq!(alone.len(), 12, "a window per sentence");
+    assert!(packed.len() < alone.len(), "{} windows", packed.len());
+    for w in &packed {
+        assert!(w.tokens.len() <= 30 && w.tokens.len() == w.sentence_of.len());
+        // Whole sentences only: a window starts where a sentence starts.
+        assert_eq!(w.tokens[0].start, sentences[w.sentence_of[0]].0);
+    }
+    // The same tokens and sentences, laid out alike; the states see their neighbours.
+    let layout = |w: &[features::Window]| features::layout(w, &sentences);
+    assert_eq!(layout(&packed), layout(&alone));
+    let encode = |pack| {
+        features::encode_layers(&m.encoder, &m.tokenizer, &text, &sentences, pack, &[2])
+            .expect("encode")
+            .remove(0)
+    };
+    let (one, many) = (encode(None), encode(Some(30)));
+    assert_eq!(
+        (one.spans.len(), one.sentences.clone()),
+        (many.spans.len(), many.sentences.clone())
+    );
+    assert_ne!(one.states, many.states);
+    // A sentence longer than the pack is cut as before, and its neighbours still packed.
+    let long = format!("{} {}", "the report said ".repeat(30).trim_end(), text);
+    let view = spinscope_core::TextView::new(&long);
+    let sentences = features::sentence_spans(&view);
+    let packed = features::windows(&m.tokenizer, &long, &sentences, 62, Some(30));
+    assert!(packed.iter().all(|w| w.tokens.len() <= 62));
+    assert_eq!(
+        features::layout(&packed, &sentences),
+        features::layout(
+            &features::windows(&m.tokenizer, &long, &sentences, 62, None),
+            &sentences
+        )
+    );
+}
+
+#[test]
 fn heads_learn_and_survive_saving() {
     let device = Device::Cpu;
     // Two clusters: class = sign of the first feature.
@@ -159,6 +204,7 @@ fn heads_learn_and_survive_saving() {
     heads.span_mix = 0.7;
     heads.technique_layer = Some(9);
     heads.attribution_layer = Some(8);
+    heads.window_pack = Some(128);
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join(tier::HEADS_FILE);
     heads.save(&path).expect("save");
@@ -168,6 +214,7 @@ fn heads_learn_and_survive_saving() {
     assert_eq!(back.span_mix, 0.7);
     assert_eq!(back.technique_layer, Some(9));
     assert_eq!(back.attribution_layer, Some(8));
+    assert_eq!(back.window_pack, Some(128));
     assert_eq!(
         back.span_decoding,
         SpanDecoding {
@@ -242,8 +289,9 @@ fn middle_layers_come_from_the_same_pass_as_the_last() {
     // Documents: one Encoded per layer with the same layout.
     let text = "The report said so. 新华社报道称。";
     let sentences = [(0, 19), (20, text.len())];
-    let layers = features::encode_layers(&m.encoder, &m.tokenizer, text, &sentences, &[1, last])
-        .expect("encode");
+    let layers =
+        features::encode_layers(&m.encoder, &m.tokenizer, text, &sentences, None, &[1, last])
+            .expect("encode");
     let alone = features::encode(&m.encoder, &m.tokenizer, text, &sentences).expect("encode");
     assert_eq!(layers[1], alone);
     assert_eq!(layers[0].spans, alone.spans);
@@ -291,6 +339,7 @@ fn random_heads(h: usize, threshold: f32) -> Heads {
         span_mix: 1.0,
         technique_layer: None,
         attribution_layer: None,
+        window_pack: None,
     }
 }
 

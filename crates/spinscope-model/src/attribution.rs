@@ -29,7 +29,7 @@ pub fn constrained_tags(probabilities: &[Vec<f32>]) -> Vec<u8> {
     const PLAIN: usize = 1 + 2 * crate::finetune::ROLES.len();
     const STATES: usize = PLAIN + 4;
     const I_CONTENT: usize = 6;
-    let plain = |s: usize| if s < PLAIN { s } else { s - 6 };
+    let plain = |s: usize| if s < PLAIN { s } else { s - (PLAIN - 1) };
     let nested = |s: usize| s >= PLAIN;
     let is_inside = |s: usize| s > 0 && s % 2 == 0;
     let in_content = |s: usize| s == I_CONTENT - 1 || s == I_CONTENT;
@@ -162,8 +162,9 @@ pub fn mend_spans(text: &str, e: &Encoded, found: &mut [Vec<(usize, usize)>; 3],
 pub fn decode_bio(layout: &Encoded, labels: &[u8]) -> [Vec<(usize, usize)>; 3] {
     const CONTENT: usize = 2;
     let mut out: [Vec<(usize, usize)>; 3] = Default::default();
-    let mut open: Option<(usize, usize, usize)> = None; // role, start, end
-                                                        // The start of the last content while only sources and cues have followed it.
+    // The run being read: role, start, end.
+    let mut open: Option<(usize, usize, usize)> = None;
+    // The start of the last content while only sources and cues have followed it.
     let mut interrupted: Option<usize> = None;
     for (t, &label) in labels.iter().enumerate().take(layout.spans.len()) {
         let (start, end) = layout.spans[t];

@@ -100,6 +100,9 @@ impl Heads {
             "span.extend".into(),
             Tensor::new(&[self.span_decoding.extend], &device)?,
         );
+        if let Some(cover) = self.span_decoding.cover {
+            tensors.insert("span.cover".into(), Tensor::new(&[cover], &device)?);
+        }
         tensors.insert(
             "claim.threshold".into(),
             Tensor::new(&[self.claim_threshold], &device)?,
@@ -171,6 +174,7 @@ impl Heads {
                 SpanDecoding {
                     threshold,
                     extend: or_older("span.extend", threshold)?,
+                    cover: Some(or_older("span.cover", f32::NAN)?).filter(|c| !c.is_nan()),
                 }
             },
             claim_threshold: threshold("claim.threshold")?,
@@ -451,12 +455,15 @@ pub fn span_extras(doc: &DocText, start: usize, end: usize, pieces: usize) -> [f
 /// How token probabilities become technique spans: runs of tokens at or above `extend`, within
 /// one sentence, that hold at least one token at or above `threshold`. The lower edge keeps a
 /// phrase's weaker words (an article, the object of a loaded verb) in the span a confident
-/// token starts; `extend == threshold` is a plain threshold. Both are chosen by
-/// cross-validation.
+/// token starts; `extend == threshold` is a plain threshold. With `cover`, a sentence whose
+/// share of tokens at or above `extend` reaches it, and that holds a span, becomes one span
+/// whole: PTC marks whole sentences and clauses (a slogan, a doubt) that per-token runs cut up.
+/// All three are chosen by cross-validation.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct SpanDecoding {
     pub threshold: f32,
     pub extend: f32,
+    pub cover: Option<f32>,
 }
 
 impl SpanDecoding {
@@ -464,6 +471,7 @@ impl SpanDecoding {
         SpanDecoding {
             threshold,
             extend: threshold,
+            cover: None,
         }
     }
 }
@@ -471,28 +479,37 @@ impl SpanDecoding {
 /// The spans `decoding` reads in the token probabilities `p`, as byte ranges.
 pub fn spans_from(e: &Encoded, p: &[f32], decoding: SpanDecoding) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
-    // (start, end, whether a token reached the threshold)
-    let mut close = |run: Option<(usize, usize, bool)>| {
-        if let Some((start, end, true)) = run {
-            out.push((start, end));
-        }
-    };
     for s in &e.sentences {
+        // (start, end, whether a token reached the threshold)
         let mut run: Option<(usize, usize, bool)> = None;
+        let mut runs = Vec::new();
+        let (mut pieces, mut high) = (0usize, 0usize);
+        let mut text = None; // the sentence's first and last byte of token text
         for t in s.tokens.clone() {
             let (start, end) = e.spans[t];
             if start >= end {
                 continue; // pieces without text neither extend a run nor end it
             }
+            pieces += 1;
+            text = Some(text.map_or((start, end), |(a, _)| (a, end)));
             match p.get(t).copied().filter(|&p| p >= decoding.extend) {
                 Some(p) => {
+                    high += 1;
                     let seeded = p >= decoding.threshold;
                     run = Some(run.map_or((start, end, seeded), |r| (r.0, end, r.2 || seeded)));
                 }
-                None => close(run.take()),
+                None => runs.extend(run.take()),
             }
         }
-        close(run);
+        runs.extend(run);
+        runs.retain(|r| r.2);
+        let covered = decoding
+            .cover
+            .is_some_and(|c| high as f32 >= c * pieces as f32);
+        match text {
+            Some(whole) if covered && !runs.is_empty() => out.push(whole),
+            _ => out.extend(runs.iter().map(|r| (r.0, r.1))),
+        }
     }
     out
 }
@@ -886,15 +903,33 @@ mod tests {
         let wide = SpanDecoding {
             threshold: 0.5,
             extend: 0.25,
+            cover: None,
         };
         assert_eq!(spans_from(&e, &p, wide), vec![(0, 14)]);
         let lower = SpanDecoding {
             threshold: 0.45,
             extend: 0.25,
+            cover: None,
         };
         assert_eq!(spans_from(&e, &p, lower), vec![(0, 14), (20, 29)]);
         // Missing probabilities end a run rather than panic.
         assert_eq!(spans_from(&e, &p[..2], wide), vec![(0, 9)]);
+        // Covering: the second sentence has two of its three text pieces at or above the
+        // edge and a span, so it becomes one span, first piece to last, at a cover of 0.6
+        // but not 0.7; without a confident token (the wide decoding) it gets none.
+        let covering = |cover, d: SpanDecoding| SpanDecoding {
+            cover: Some(cover),
+            ..d
+        };
+        assert_eq!(
+            spans_from(&e, &p, covering(0.6, lower)),
+            vec![(0, 14), (20, 34)]
+        );
+        assert_eq!(
+            spans_from(&e, &p, covering(0.7, lower)),
+            vec![(0, 14), (20, 29)]
+        );
+        assert_eq!(spans_from(&e, &p, covering(0.6, wide)), vec![(0, 14)]);
     }
 
     #[test]

@@ -212,6 +212,7 @@ fn adapted_heads(with_adapter: bool) -> spinscope_model::tier::Heads {
         span_decoding: spinscope_model::tier::SpanDecoding {
             threshold: 0.5,
             extend: 0.3,
+            cover: None,
         },
         claim_threshold: 0.45,
         technique_mix: 1.0,
@@ -372,7 +373,8 @@ fn importing_a_run_ships_its_heads_with_the_chosen_mixes() {
         shipped.span_decoding,
         tier::SpanDecoding {
             threshold: t.span_threshold,
-            extend: t.span_extend
+            extend: t.span_extend,
+            cover: t.span_cover
         }
     );
     assert!(shipped.adapter.is_some() && shipped.attribution.is_some());

@@ -201,6 +201,7 @@ fn heads_learn_and_survive_saving() {
     let mut heads = random_heads(8, 0.5);
     heads.technique_mix = 0.55;
     heads.span_decoding.extend = 0.3;
+    heads.span_decoding.cover = Some(0.6);
     heads.span_mix = 0.7;
     heads.technique_layer = Some(9);
     heads.attribution_layer = Some(8);
@@ -219,7 +220,8 @@ fn heads_learn_and_survive_saving() {
         back.span_decoding,
         SpanDecoding {
             threshold: 0.5,
-            extend: 0.3
+            extend: 0.3,
+            cover: Some(0.6)
         }
     );
     assert_eq!(
@@ -232,6 +234,7 @@ fn heads_learn_and_survive_saving() {
     // a plain threshold.
     let mut tensors = candle_core::safetensors::load(&path, &device).expect("tensors");
     tensors.remove("span.extend").expect("span.extend saved");
+    tensors.remove("span.cover").expect("span.cover saved");
     tensors.remove("span.mix").expect("span.mix saved");
     // ... and heads saved before they chose a layer read the last.
     for layer in ["technique.layer", "attribution.layer"] {

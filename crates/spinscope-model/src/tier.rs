@@ -170,11 +170,14 @@ impl Heads {
                 (!lora.is_empty()).then_some(lora)
             },
             span_decoding: {
-                let threshold = threshold("span.threshold")?;
+                let seed = threshold("span.threshold")?;
                 SpanDecoding {
-                    threshold,
-                    extend: or_older("span.extend", threshold)?,
-                    cover: Some(or_older("span.cover", f32::NAN)?).filter(|c| !c.is_nan()),
+                    threshold: seed,
+                    extend: or_older("span.extend", seed)?,
+                    cover: tensors
+                        .contains_key("span.cover")
+                        .then(|| threshold("span.cover"))
+                        .transpose()?,
                 }
             },
             claim_threshold: threshold("claim.threshold")?,

@@ -555,7 +555,7 @@ pub fn attribution_triples(
     out
 }
 
-/// What a rule attribution's evidence gains when the tagger found it too.
+/// What a rule attribution's or technique's evidence gains when the encoder found it too.
 const ENCODER_AGREES: &str = "the encoder agrees";
 
 /// Attributions only the encoder found are reported from this mean tag probability: on our
@@ -633,33 +633,19 @@ impl FullTier {
         let states = self.heads.encode(&self.model, view.text, &sentences)?;
         let e = states.techniques();
         let mut added = Vec::new();
-        // The rules' findings, looked up per model finding: gathered once, not scanned each time
-        // (a long document has thousands of both).
-        let mut rule_techniques: Vec<(Technique, usize, usize, &str)> = findings
+        // The rules' techniques (label, start, end, index in `findings`), looked up per model
+        // finding: gathered once, not scanned each time (a long document has thousands of both).
+        let mut rule_techniques: Vec<(Technique, usize, usize, usize)> = findings
             .iter()
-            .filter_map(|f| match f {
-                Finding::Technique {
-                    label,
-                    extent,
-                    detector,
-                    ..
-                } => Some((*label, extent.start, extent.end, detector.as_str())),
+            .enumerate()
+            .filter_map(|(i, f)| match f {
+                Finding::Technique { label, extent, .. } => {
+                    Some((*label, extent.start, extent.end, i))
+                }
                 _ => None,
             })
             .collect();
         rule_techniques.sort_by_key(|r| r.1);
-        let mut rule_claims: HashMap<(usize, usize), Vec<&str>> = HashMap::new();
-        for f in findings.iter() {
-            if let Finding::Claim {
-                extent, detector, ..
-            } = f
-            {
-                rule_claims
-                    .entry((extent.start, extent.end))
-                    .or_default()
-                    .push(detector.as_str());
-            }
-        }
 
         // The rule tier's tagger and classifier, mixed in on English words and spans (they read
         // English). Their rule hits are found again here rather than passed from the fast tier:
@@ -716,18 +702,42 @@ impl FullTier {
             // Rule techniques of this label starting before the span ends; keep those
             // reaching into it.
             let before = rule_techniques.partition_point(|r| r.1 < end);
-            let agree: Vec<&str> = rule_techniques[..before]
+            let agree: Vec<(Technique, usize, usize, usize)> = rule_techniques[..before]
                 .iter()
                 .filter(|r| r.0 == label && start < r.2)
-                .map(|r| r.3)
+                .copied()
                 .collect();
+            // Where the rules found most of it, their finding says so (with its evidence) rather
+            // than a second finding counting the same passage twice in the summary; a span that
+            // says much more than the rules' stands on its own.
+            if !agree.is_empty() && 2 * covered(&agree, start, end) >= end - start {
+                for &(.., i) in &agree {
+                    if let Finding::Technique { evidence, .. } = &mut findings[i] {
+                        if !evidence.contains(ENCODER_AGREES) {
+                            evidence.push_str(&format!(
+                                "; {ENCODER_AGREES} (span p={span_p:.2}, label p={label_p:.2})"
+                            ));
+                        }
+                    }
+                }
+                continue;
+            }
+            let mut detectors: Vec<&str> = Vec::new();
+            for &(.., i) in &agree {
+                if let Finding::Technique { detector, .. } = &findings[i] {
+                    if !detectors.contains(&detector.as_str()) {
+                        detectors.push(detector);
+                    }
+                }
+            }
+            let agreement = agreement(&detectors);
             added.push(Finding::Technique {
                 label,
                 extent: Extent::new(Span::new(start, end)),
                 score: round(span_p * label_p),
                 detector: "model".into(),
                 evidence: format!(
-                    "encoder heads: span p={span_p:.2}{}, {} p={label_p:.2}{}; {}",
+                    "encoder heads: span p={span_p:.2}{}, {} p={label_p:.2}{}; {agreement}",
                     if english && tagger.is_some() {
                         " (with the rules' tagger)"
                     } else {
@@ -739,11 +749,22 @@ impl FullTier {
                     } else {
                         ""
                     },
-                    agreement(&agree)
                 ),
             });
         }
 
+        let mut rule_claims: HashMap<(usize, usize), Vec<&str>> = HashMap::new();
+        for f in findings.iter() {
+            if let Finding::Claim {
+                extent, detector, ..
+            } = f
+            {
+                rule_claims
+                    .entry((extent.start, extent.end))
+                    .or_default()
+                    .push(detector.as_str());
+            }
+        }
         let last = states.last();
         let p = self.heads.claim_probabilities(last)?;
         let mut replaced = std::collections::HashSet::new();
@@ -852,6 +873,22 @@ impl spinscope_core::Annotator for FullTier {
     fn annotate(&self, view: &TextView<'_>, findings: &mut Vec<Finding>) -> Result<(), String> {
         FullTier::annotate(self, view, findings).map_err(|e| e.to_string())
     }
+}
+
+/// Bytes of `start..end` that the spans (label, start, end, index) cover, overlaps counted once.
+fn covered(spans: &[(Technique, usize, usize, usize)], start: usize, end: usize) -> usize {
+    let mut parts: Vec<(usize, usize)> = spans
+        .iter()
+        .map(|&(_, s, e, _)| (s.max(start), e.min(end)))
+        .filter(|(s, e)| s < e)
+        .collect();
+    parts.sort_unstable();
+    let (mut total, mut reached) = (0, start);
+    for (s, e) in parts {
+        total += e.saturating_sub(s.max(reached));
+        reached = reached.max(e);
+    }
+    total
 }
 
 fn agreement(detectors: &[&str]) -> String {

@@ -456,3 +456,88 @@ fn rules_and_model_agreeing_is_said() {
         _ => unreachable!(),
     }
 }
+
+#[test]
+fn a_technique_the_rules_found_too_is_one_finding_that_says_so() {
+    let tier = FullTier::new(model(), random_heads(32, 0.0)).with_min_score(0.0);
+    let text = "Analysts said the report was a lie.";
+    let view = TextView::new(text);
+    // What the model finds alone: one span (every token is inside at threshold 0), one label.
+    let mut alone = Vec::new();
+    tier.annotate(&view, &mut alone).expect("annotate");
+    let (label, (start, end)) = alone
+        .iter()
+        .find_map(|f| match f {
+            Finding::Technique { label, extent, .. } => Some((*label, (extent.start, extent.end))),
+            _ => None,
+        })
+        .expect("a model technique");
+    let other = spinscope_core::report::Technique::ALL
+        .into_iter()
+        .find(|&t| t != label)
+        .expect("another label");
+    let rule = |label, start: usize, end: usize| Finding::Technique {
+        label,
+        extent: spinscope_core::report::Extent::new(spinscope_core::Span::new(start, end)),
+        score: 0.6,
+        detector: "lexicon:en".into(),
+        evidence: "“a lie” is in the list".into(),
+    };
+    // The rules found most of that span with the same label: their finding stays, once, and
+    // says the encoder agrees; no second finding counts the passage again.
+    let mut findings = vec![rule(label, start + 2, end)];
+    tier.annotate(&view, &mut findings).expect("annotate");
+    let techniques: Vec<&Finding> = findings
+        .iter()
+        .filter(|f| matches!(f, Finding::Technique { .. }))
+        .collect();
+    assert_eq!(techniques.len(), 1, "{techniques:?}");
+    match techniques[0] {
+        Finding::Technique {
+            detector, evidence, ..
+        } => {
+            assert_eq!(detector, "lexicon:en");
+            assert!(
+                evidence.starts_with("“a lie” is in the list; the encoder agrees (span p="),
+                "{evidence}"
+            );
+        }
+        _ => unreachable!(),
+    }
+    // Rules covering a small part of it: the model's span says more and stands beside theirs.
+    let mut findings = vec![
+        rule(label, start, start + 3),
+        rule(label, start + 1, start + 4),
+    ];
+    tier.annotate(&view, &mut findings).expect("annotate");
+    let evidence: Vec<&str> = findings
+        .iter()
+        .filter_map(|f| match f {
+            Finding::Technique {
+                detector, evidence, ..
+            } if detector == "model" => Some(evidence.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(evidence.len(), 1, "{findings:?}");
+    assert!(
+        evidence[0].ends_with("the rules agree (lexicon:en)"),
+        "{evidence:?}"
+    );
+    // Another label is another finding: the model's stands beside the rules'.
+    let mut findings = vec![rule(other, start, end)];
+    tier.annotate(&view, &mut findings).expect("annotate");
+    let detectors: Vec<&str> = findings
+        .iter()
+        .filter_map(|f| match f {
+            Finding::Technique {
+                detector, evidence, ..
+            } => {
+                assert!(!evidence.contains("the encoder agrees"), "{evidence}");
+                Some(detector.as_str())
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(detectors, vec!["lexicon:en", "model"]);
+}

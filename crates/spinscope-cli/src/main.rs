@@ -4,6 +4,7 @@ mod corpus;
 mod eval;
 mod extraction;
 mod output;
+mod progress;
 mod train;
 
 use std::io::{self, IsTerminal, Write};
@@ -15,6 +16,7 @@ use spinscope_core::ingest::{self, Input};
 use spinscope_core::{analyze_with, Annotator, Document, Options};
 
 use output::{Format, Sink};
+use progress::Progress;
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -207,10 +209,14 @@ fn analyze(args: AnalyzeArgs) -> anyhow::Result<bool> {
         return classify_template(template, &args.files);
     }
     let tier = learned_tier(args.tier, Tier::Full);
+    let progress = Progress::for_output(args.files.len(), "analysed");
     let analyse = |doc: &spinscope_core::Document, options: &Options| {
         let (report, warning) = analyze_with(doc, options, tier.as_deref());
         if let Some(w) = warning {
-            eprintln!("spinscope: warning: {}: the full tier failed ({w}); the report holds the rules' findings", doc.source);
+            progress.say(&format!(
+                "warning: {}: the full tier failed ({w}); the report holds the rules' findings",
+                doc.source
+            ));
         }
         report
     };
@@ -218,7 +224,7 @@ fn analyze(args: AnalyzeArgs) -> anyhow::Result<bool> {
     let terminal = stdout.is_terminal();
     let format = match args.format {
         // One page for all documents: written at the end, not streamed.
-        Some(FormatArg::Html) => return analyze_html(&args.files, &analyse),
+        Some(FormatArg::Html) => return analyze_html(&args.files, &analyse, &progress),
         Some(FormatArg::Json) => Format::Json,
         Some(FormatArg::Jsonl) => Format::Jsonl,
         Some(FormatArg::Table) => Format::Table,
@@ -231,7 +237,7 @@ fn analyze(args: AnalyzeArgs) -> anyhow::Result<bool> {
         for_scoring: format == Format::Ptc,
     };
     let mut sink = Sink::new(io::BufWriter::new(stdout.lock()), format);
-    let all_ok = each_document(&args.files, |read| match read {
+    let all_ok = each_document(&args.files, &progress, |read| match read {
         Read::Document(doc) => Ok(sink.write(&analyse(&doc, &options))?),
         // Streaming outputs reach the reader file by file, not only at exit.
         Read::EndOfFile if terminal => Ok(sink.flush()?),
@@ -245,9 +251,10 @@ fn analyze(args: AnalyzeArgs) -> anyhow::Result<bool> {
 fn analyze_html(
     files: &[String],
     analyse: &dyn Fn(&spinscope_core::Document, &Options) -> spinscope_core::Report,
+    progress: &Progress,
 ) -> anyhow::Result<bool> {
     let mut reports = Vec::new();
-    let all_ok = each_document(files, |read| {
+    let all_ok = each_document(files, progress, |read| {
         if let Read::Document(doc) = read {
             let report = analyse(&doc, &Options::default());
             reports.push((serde_json::to_value(&report)?, doc.text));
@@ -287,21 +294,25 @@ fn serve(args: ServeArgs) -> anyhow::Result<bool> {
 fn extract(args: ExtractArgs) -> anyhow::Result<bool> {
     let mut out = io::BufWriter::new(io::stdout().lock());
     let mut first = true;
-    let all_ok = each_document(&args.files, |read| {
-        if let Read::Document(doc) = read {
-            match args.format {
-                ExtractFormat::Json => extraction::write_json(&mut out, &doc)?,
-                ExtractFormat::Text => {
-                    if !first {
-                        writeln!(out)?;
+    let all_ok = each_document(
+        &args.files,
+        &Progress::for_output(args.files.len(), "extracted"),
+        |read| {
+            if let Read::Document(doc) = read {
+                match args.format {
+                    ExtractFormat::Json => extraction::write_json(&mut out, &doc)?,
+                    ExtractFormat::Text => {
+                        if !first {
+                            writeln!(out)?;
+                        }
+                        writeln!(out, "{}", doc.text.trim_end())?;
                     }
-                    writeln!(out, "{}", doc.text.trim_end())?;
                 }
+                first = false;
             }
-            first = false;
-        }
-        Ok(())
-    })?;
+            Ok(())
+        },
+    )?;
     out.flush()?;
     Ok(all_ok)
 }
@@ -316,7 +327,7 @@ fn classify_template(template: &str, files: &[String]) -> anyhow::Result<bool> {
         std::fs::read_to_string(template).map_err(|e| spinscope_core::Error::io(template, e))?;
     let lines = parse_labels(template, &data)?;
     let mut labels: Vec<Option<&'static str>> = vec![None; lines.len()];
-    let mut all_ok = each_document(files, |read| {
+    let mut all_ok = each_document(files, &Progress::for_output(files.len(), "read"), |read| {
         if let Read::Document(doc) = read {
             let id = ptc_article_id(&doc.id);
             let wanted: Vec<usize> = (0..lines.len()).filter(|&i| lines[i].0 == id).collect();
@@ -348,44 +359,44 @@ enum Read {
     EndOfFile,
 }
 
-/// Reads every document of every input in order. A bad input or record is reported on one
-/// line with its name and reading goes on; returns whether everything was read.
+/// Reads every document of every input in order, counting them on `progress`. A bad input or
+/// record is reported on one line with its name and reading goes on; returns whether
+/// everything was read.
 fn each_document(
     files: &[String],
+    progress: &Progress,
     mut handle: impl FnMut(Read) -> anyhow::Result<()>,
 ) -> anyhow::Result<bool> {
     let mut all_ok = true;
-    for path in files {
+    for (index, path) in files.iter().enumerate() {
+        progress.file(index, path);
         match Input::open(path).and_then(ingest::documents) {
             Ok(docs) => {
                 for loaded in docs {
                     match loaded {
                         Ok(loaded) => {
                             if let Some(w) = &loaded.warning {
-                                eprintln!("spinscope: warning: {w}");
+                                progress.say(&format!("warning: {w}"));
                             }
                             handle(Read::Document(loaded.document))?;
+                            progress.document_done();
                         }
                         Err(e) => {
-                            report_error(&e);
+                            progress.say(&e.to_string());
                             all_ok = false;
                         }
                     }
                 }
             }
             Err(e) => {
-                report_error(&e);
+                progress.say(&e.to_string());
                 all_ok = false;
             }
         }
         handle(Read::EndOfFile)?;
     }
+    progress.finish();
     Ok(all_ok)
-}
-
-fn report_error(e: &spinscope_core::Error) {
-    eprintln!("spinscope: {e}");
-    let _ = io::stderr().flush();
 }
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
@@ -393,4 +404,41 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
         c.downcast_ref::<io::Error>()
             .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_document_is_counted_and_a_bad_input_does_not_stop_the_rest() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let text = dir.path().join("story.txt");
+        std::fs::write(&text, "Officials said the report was wrong.").expect("write");
+        let feed = dir.path().join("feed.jsonl");
+        std::fs::write(
+            &feed,
+            "{\"id\": \"a\", \"text\": \"One.\"}\nnot json\n{\"id\": \"b\", \"text\": \"Two.\"}\n",
+        )
+        .expect("write");
+        let missing = dir.path().join("missing.txt");
+        let files: Vec<String> = [&missing, &text, &feed]
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect();
+        let progress = Progress::new(false, files.len(), "read");
+        let (mut ids, mut ends) = (Vec::new(), 0);
+        let all_ok = each_document(&files, &progress, |read| {
+            match read {
+                Read::Document(doc) => ids.push(doc.id),
+                Read::EndOfFile => ends += 1,
+            }
+            Ok(())
+        })
+        .expect("reading");
+        assert!(!all_ok, "a missing file and a bad line are failures");
+        assert_eq!(ids, vec!["story", "a", "b"]);
+        assert_eq!(ends, 3, "one end per input, the missing one included");
+        assert_eq!(progress.documents(), 3);
+    }
 }

@@ -3,11 +3,12 @@
 //! agree byte for byte. The Python half (`python/spinscope/`) turns them into dicts and Arrow.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc;
+use std::sync::{mpsc, OnceLock};
 
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
-use spinscope_core::{analyze, Document, Options};
+use spinscope_core::{analyze, analyze_with, Document, Options};
+use spinscope_model::FullTier;
 
 fn document(id: String, text: String, outlet: Option<String>, title: Option<String>) -> Document {
     Document {
@@ -18,7 +19,11 @@ fn document(id: String, text: String, outlet: Option<String>, title: Option<Stri
 }
 
 fn report_json(doc: &Document) -> PyResult<String> {
-    serde_json::to_string(&analyze(doc, &Options::default()))
+    to_json(&analyze(doc, &Options::default()))
+}
+
+fn to_json(report: &spinscope_core::Report) -> PyResult<String> {
+    serde_json::to_string(report)
         .map_err(|e| PyRuntimeError::new_err(format!("could not serialize the report: {e}")))
 }
 
@@ -32,7 +37,7 @@ fn check_lang(lang: &str) -> PyResult<()> {
     }
 }
 
-/// The tier to run; `full` (the learned encoder) is not in this build and falls back to `fast`.
+/// Whether the full tier (the learned encoder) was asked for.
 fn check_tier(tier: Option<&str>) -> PyResult<bool> {
     match tier {
         None | Some("fast") => Ok(false),
@@ -43,8 +48,17 @@ fn check_tier(tier: Option<&str>) -> PyResult<bool> {
     }
 }
 
-/// Analyses one text; returns the `spinscope/report@1` JSON and whether the full tier was asked
-/// for (so the Python side can warn that it fell back).
+/// The full tier, loaded on first use and kept for the process (the encoder is memory-mapped
+/// once, as the CLI does), or why it could not load.
+fn full_tier() -> Result<&'static FullTier, String> {
+    static TIER: OnceLock<Result<FullTier, String>> = OnceLock::new();
+    TIER.get_or_init(|| FullTier::load().map_err(|e| e.to_string()))
+        .as_ref()
+        .map_err(Clone::clone)
+}
+
+/// Analyses one text; returns the `spinscope/report@1` JSON and, where the full tier was asked
+/// for and could not run, why (the Python side warns with it).
 #[pyfunction]
 #[pyo3(signature = (text, *, id = "text".to_string(), lang = "auto", outlet = None, title = None, tier = None))]
 fn analyze_json(
@@ -55,12 +69,30 @@ fn analyze_json(
     outlet: Option<String>,
     title: Option<String>,
     tier: Option<&str>,
-) -> PyResult<(String, bool)> {
+) -> PyResult<(String, Option<String>)> {
     check_lang(lang)?;
     let full = check_tier(tier)?;
     let doc = document(id, text, outlet, title);
-    let json = py.detach(|| report_json(&doc))?;
-    Ok((json, full))
+    if !full {
+        return Ok((py.detach(|| report_json(&doc))?, None));
+    }
+    py.detach(|| match full_tier() {
+        Ok(tier) => {
+            let (report, failed) = analyze_with(&doc, &Options::default(), Some(tier));
+            let note = failed.map(|w| {
+                format!(
+                    "the full tier failed on this text ({w}); the report holds the rules' findings"
+                )
+            });
+            Ok((to_json(&report)?, note))
+        }
+        Err(why) => Ok((
+            report_json(&doc)?,
+            Some(format!(
+                "{why}; using the fast tier (rules and linear models)"
+            )),
+        )),
+    })
 }
 
 /// Analyses many texts on `threads` threads (default: all cores) with the GIL released; the

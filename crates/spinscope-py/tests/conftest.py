@@ -23,12 +23,20 @@ def cli_binary() -> Path:
     pytest.skip("no spinscope binary built; set SPINSCOPE_BIN")
 
 
-def cli_reports(paths):
+def cli_reports(paths, tier="fast"):
     """Reports from `spinscope analyze --format jsonl` for the given files."""
     out = subprocess.run(
-        [str(cli_binary()), "analyze", "--tier", "fast", "--format", "jsonl", *map(str, paths)],
+        [str(cli_binary()), "analyze", "--tier", tier, "--format", "jsonl", *map(str, paths)],
         check=True,
         capture_output=True,
         text=True,
     )
     return [json.loads(line) for line in out.stdout.splitlines()]
+
+
+def model_dir() -> Path:
+    """Where `scripts/fetch-model` installs the full tier's base, as spinscope looks for it."""
+    if os.environ.get("SPINSCOPE_MODEL_DIR"):
+        return Path(os.environ["SPINSCOPE_MODEL_DIR"])
+    cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.environ.get("HOME", ""), ".cache")
+    return Path(cache) / "spinscope"

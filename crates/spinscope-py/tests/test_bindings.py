@@ -1,13 +1,16 @@
 """The Python API gives the CLI's reports, in parallel, and as Arrow."""
 
 import json
+import os
 import random
+import subprocess
+import sys
 import warnings
 
 import pytest
 
 import spinscope
-from conftest import EXAMPLES, cli_reports
+from conftest import EXAMPLES, cli_reports, model_dir
 
 
 def comparable(report):
@@ -47,10 +50,38 @@ def test_metadata_and_options():
     assert report["document"]["outlet"] == "Global Times"
     assert report["document"]["title"] == "Plan"
     assert report["summary"]["attributions"]["self_citation"] == 1
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        spinscope.analyze("x", tier="full")
-    assert any("full tier" in str(w.message) for w in caught)
+
+
+def test_the_full_tier_gives_the_cli_full_reports():
+    # scripts/test-all installs the base first, as the README's set-up does.
+    if not (model_dir() / "e5-small-q4.bin").exists():
+        pytest.skip("the full tier's base is not installed (scripts/fetch-model)")
+    path = next(p for p in EXAMPLES if p.name == "en-state-media.txt")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ours = spinscope.analyze(path.read_text(encoding="utf-8"), tier="full")
+    (cli,) = cli_reports([path], tier="full")
+    assert comparable(ours) == comparable(cli)
+    assert any(f.get("detector") == "model" for f in ours["findings"]), "no model findings"
+    assert ours != spinscope.analyze(path.read_text(encoding="utf-8"), tier="fast")
+
+
+def test_without_the_base_the_full_tier_warns_and_runs_the_fast_one(tmp_path):
+    # In a process of its own: a process loads the full tier once.
+    code = (
+        "import json, warnings, spinscope\n"
+        "with warnings.catch_warnings(record=True) as caught:\n"
+        "    warnings.simplefilter('always')\n"
+        "    full = spinscope.analyze('Analysts said the plan failed.', tier='full')\n"
+        "fast = spinscope.analyze('Analysts said the plan failed.')\n"
+        "print(json.dumps([full == fast, [str(w.message) for w in caught]]))\n"
+    )
+    env = {**os.environ, "SPINSCOPE_MODEL_DIR": str(tmp_path)}
+    out = subprocess.run([sys.executable, "-c", code], env=env, check=True, capture_output=True, text=True)
+    same, messages = json.loads(out.stdout)
+    assert same
+    assert len(messages) == 1 and "using the fast tier" in messages[0], messages
+    assert str(tmp_path) in messages[0], messages
 
 
 def test_errors_are_python_exceptions():

@@ -21,11 +21,6 @@ __version__ = _spinscope.__version__
 
 __all__ = ["analyze", "analyze_many", "analyze_arrow", "SUMMARY_COLUMNS", "__version__"]
 
-_FULL_TIER_NOTE = (
-    "the full tier (multilingual encoder) is not in this build; "
-    "using the fast tier (rules and linear models)"
-)
-
 
 def _text(value: Any, what: str) -> str:
     if not isinstance(value, str):
@@ -45,13 +40,17 @@ def analyze(
 
     ``lang`` may be ``"auto"``, ``"en"`` or ``"zh"``; the engine detects the language of every
     sentence either way. ``outlet`` lets self-citation ("told the Global Times") be recognised
-    for that outlet. ``tier`` is ``"fast"`` (default) or ``"full"``.
+    for that outlet. ``tier`` is ``"fast"`` (default: rules and linear models) or ``"full"``:
+    the learned multilingual encoder besides them, as ``spinscope analyze --tier full`` runs it
+    (its base installed by ``scripts/fetch-model``; loaded once per process; about a thousand
+    tokens a second on two cores). Where it cannot load or run, a ``RuntimeWarning`` says why
+    and the report holds the fast tier's findings.
     """
-    report, full = _spinscope.analyze_json(
+    report, note = _spinscope.analyze_json(
         _text(text, "text"), lang=lang, outlet=outlet, title=title, tier=tier
     )
-    if full:
-        warnings.warn(_FULL_TIER_NOTE, RuntimeWarning, stacklevel=2)
+    if note:
+        warnings.warn(note, RuntimeWarning, stacklevel=2)
     return json.loads(report)
 
 

@@ -12,8 +12,8 @@ def analyze_json(
     outlet: Optional[str] = None,
     title: Optional[str] = None,
     tier: Optional[str] = None,
-) -> Tuple[str, bool]:
-    """The report as JSON, and whether the full tier was asked for."""
+) -> Tuple[str, Optional[str]]:
+    """The report as JSON, and why the full tier did not run where it was asked for."""
 
 def analyze_many(texts: List[str], *, threads: Optional[int] = None) -> List[Dict[str, Any]]:
     """Reports as dicts, in input order, analysed in parallel without the GIL."""

@@ -209,7 +209,7 @@ fn analyze(args: AnalyzeArgs) -> anyhow::Result<bool> {
         return classify_template(template, &args.files);
     }
     let tier = learned_tier(args.tier, Tier::Full);
-    let progress = Progress::for_output(args.files.len(), "analysed");
+    let progress = Progress::for_output("analysed");
     let analyse = |doc: &spinscope_core::Document, options: &Options| {
         let (report, warning) = analyze_with(doc, options, tier.as_deref());
         if let Some(w) = warning {
@@ -294,25 +294,21 @@ fn serve(args: ServeArgs) -> anyhow::Result<bool> {
 fn extract(args: ExtractArgs) -> anyhow::Result<bool> {
     let mut out = io::BufWriter::new(io::stdout().lock());
     let mut first = true;
-    let all_ok = each_document(
-        &args.files,
-        &Progress::for_output(args.files.len(), "extracted"),
-        |read| {
-            if let Read::Document(doc) = read {
-                match args.format {
-                    ExtractFormat::Json => extraction::write_json(&mut out, &doc)?,
-                    ExtractFormat::Text => {
-                        if !first {
-                            writeln!(out)?;
-                        }
-                        writeln!(out, "{}", doc.text.trim_end())?;
+    let all_ok = each_document(&args.files, &Progress::for_output("extracted"), |read| {
+        if let Read::Document(doc) = read {
+            match args.format {
+                ExtractFormat::Json => extraction::write_json(&mut out, &doc)?,
+                ExtractFormat::Text => {
+                    if !first {
+                        writeln!(out)?;
                     }
+                    writeln!(out, "{}", doc.text.trim_end())?;
                 }
-                first = false;
             }
-            Ok(())
-        },
-    )?;
+            first = false;
+        }
+        Ok(())
+    })?;
     out.flush()?;
     Ok(all_ok)
 }
@@ -327,7 +323,7 @@ fn classify_template(template: &str, files: &[String]) -> anyhow::Result<bool> {
         std::fs::read_to_string(template).map_err(|e| spinscope_core::Error::io(template, e))?;
     let lines = parse_labels(template, &data)?;
     let mut labels: Vec<Option<&'static str>> = vec![None; lines.len()];
-    let mut all_ok = each_document(files, &Progress::for_output(files.len(), "read"), |read| {
+    let mut all_ok = each_document(files, &Progress::for_output("read"), |read| {
         if let Read::Document(doc) = read {
             let id = ptc_article_id(&doc.id);
             let wanted: Vec<usize> = (0..lines.len()).filter(|&i| lines[i].0 == id).collect();
@@ -369,7 +365,7 @@ fn each_document(
 ) -> anyhow::Result<bool> {
     let mut all_ok = true;
     for (index, path) in files.iter().enumerate() {
-        progress.file(index, path);
+        progress.file(index, files.len(), path);
         match Input::open(path).and_then(ingest::documents) {
             Ok(docs) => {
                 for loaded in docs {
@@ -426,7 +422,7 @@ mod tests {
             .iter()
             .map(|p| p.display().to_string())
             .collect();
-        let progress = Progress::new(false, files.len(), "read");
+        let progress = Progress::new(false, "read");
         let (mut ids, mut ends) = (Vec::new(), 0);
         let all_ok = each_document(&files, &progress, |read| {
             match read {

@@ -10,18 +10,17 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 pub struct Progress {
     bar: ProgressBar,
-    files: usize,
 }
 
 impl Progress {
     /// Shown when stderr is a terminal and stdout is not; `done` says what happened to the
     /// documents counted ("analysed").
-    pub fn for_output(files: usize, done: &str) -> Progress {
+    pub fn for_output(done: &str) -> Progress {
         let show = io::stderr().is_terminal() && !io::stdout().is_terminal();
-        Progress::new(show, files, done)
+        Progress::new(show, done)
     }
 
-    pub fn new(show: bool, files: usize, done: &str) -> Progress {
+    pub fn new(show: bool, done: &str) -> Progress {
         let bar = if show {
             let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
             if let Ok(style) = ProgressStyle::with_template(&format!(
@@ -34,14 +33,14 @@ impl Progress {
         } else {
             ProgressBar::hidden()
         };
-        Progress { bar, files }
+        Progress { bar }
     }
 
-    /// The input now being read, the `index`-th (from 0).
-    pub fn file(&self, index: usize, path: &str) {
+    /// The input now being read, the `index`-th (from 0) of `inputs`.
+    pub fn file(&self, index: usize, inputs: usize, path: &str) {
         let name = if path == "-" { "stdin" } else { path };
-        self.bar.set_message(if self.files > 1 {
-            format!("{name} (input {} of {})", index + 1, self.files)
+        self.bar.set_message(if inputs > 1 {
+            format!("{name} (input {} of {inputs})", index + 1)
         } else {
             name.to_string()
         });

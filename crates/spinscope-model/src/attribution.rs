@@ -45,6 +45,9 @@ pub fn constrained_tags(probabilities: &[Vec<f32>]) -> Vec<u8> {
         (true, true) => -NESTING_COST,
         (true, false) => 0.0,
     };
+    // Worked out once, not for every pair at every piece.
+    let transitions: [[f32; STATES]; STATES] =
+        std::array::from_fn(|from| std::array::from_fn(|to| transition(from, to)));
     let log_p = |row: &Vec<f32>, s: usize| {
         row.get(plain(s))
             .map_or(f32::NEG_INFINITY, |p| p.max(1e-9).ln())
@@ -67,7 +70,7 @@ pub fn constrained_tags(probabilities: &[Vec<f32>]) -> Vec<u8> {
         let next: Vec<f32> = (0..STATES)
             .map(|to| {
                 let (best, s) = (0..STATES)
-                    .map(|f| (f, score[f] + transition(f, to)))
+                    .map(|f| (f, score[f] + transitions[f][to]))
                     .fold((0, f32::NEG_INFINITY), |b, c| if c.1 > b.1 { c } else { b });
                 from[to] = best as u8;
                 s + log_p(row, to)

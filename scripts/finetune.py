@@ -22,7 +22,7 @@ out-of-fold predictions with spinscope's own scorers and picks the epoch and thr
 folds only.
 
 Outputs in --out: oof.safetensors (out-of-fold predictions at each checkpoint epoch),
-final-eN.safetensors (adapter, heads, CheckThat! dev and check-text outputs after epoch N),
+final-eN.safetensors (adapter, heads and check-text outputs after epoch N),
 finetune.log.
 
 Runs on CPU too (slowly); deterministic given the seed on CPU; on a GPU up to the
@@ -361,7 +361,9 @@ def run(args):
             raise SystemExit(f"{flag} {layer}: the encoder has {cfg['layers']} layers")
     model = Model(cfg, base, args, data["ptc.tc_extra"].shape[1] if "ptc.tc_extra" in data else 0).to(device)
     ptc, pol = Docs(data, "ptc"), Docs(data, "polnear")
-    ct, ct_dev, check = Docs(data, "ct_train"), Docs(data, "ct_dev"), Docs(data, "check")
+    ct, check = Docs(data, "ct_train"), Docs(data, "check")
+    # Bundles exported before CheckThat! dev was sealed carry it; newer ones do not.
+    ct_dev = Docs(data, "ct_dev") if "ct_dev.ids" in data else None
     si = data["ptc.si"].astype(np.int64)
     tc = data["ptc.tc"].astype(np.int64)
     tc_label = data["ptc.tc_label"].astype(np.int64)
@@ -520,11 +522,12 @@ def save_checkpoint(args, model, name, epoch, device, autocast, ptc, pol, ct, ct
         log(f"{name}: epoch {epoch} held out: SI token F1@0.5 {f1:.3f}, TC accuracy {acc:.3f}, BIO token accuracy {bacc:.3f}")
     else:
         out.update(weights(model))
-        dev_p = np.zeros(ct_dev.n, dtype=np.float32)
-        for g, states, starts in predict(model, ct_dev, np.arange(ct_dev.n), device, autocast, args.budget, chunk=1024):
-            ranges = np.array([starts[:-1], starts[1:]]).T
-            dev_p[g] = probs(model.claim(segment_mean(states.last, ranges)))[:, 1].cpu().numpy()
-        out["ct_dev.p"] = dev_p
+        if ct_dev is not None:
+            dev_p = np.zeros(ct_dev.n, dtype=np.float32)
+            for g, states, starts in predict(model, ct_dev, np.arange(ct_dev.n), device, autocast, args.budget, chunk=1024):
+                ranges = np.array([starts[:-1], starts[1:]]).T
+                dev_p[g] = probs(model.claim(segment_mean(states.last, ranges)))[:, 1].cpu().numpy()
+            out["ct_dev.p"] = dev_p
         # The check text in full precision: step 3 compares candle's outputs with these.
         model.float()
         states, _ = encode_docs(model, check, [0], device, args.budget)

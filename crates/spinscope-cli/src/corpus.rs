@@ -13,7 +13,7 @@ use spinscope_corpus::reuse::{self, ReuseOptions};
 use spinscope_corpus::trends::{self, By};
 use spinscope_corpus::{Corpus, Filter};
 
-use crate::Tier;
+use crate::product::{learned_tier, Tier};
 
 #[derive(clap::Args, Debug)]
 pub struct IngestArgs {
@@ -130,7 +130,7 @@ fn list_format(format: Option<ListFormat>) -> ListFormat {
 }
 
 pub fn ingest_cmd(args: IngestArgs) -> anyhow::Result<bool> {
-    let annotator = crate::learned_tier(args.tier, Tier::Fast);
+    let annotator = learned_tier(args.tier, Tier::Fast);
     let terminal = io::stderr().is_terminal();
     let started = Instant::now();
     let mut corpus =

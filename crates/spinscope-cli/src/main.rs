@@ -4,18 +4,18 @@ mod corpus;
 mod eval;
 mod extraction;
 mod output;
+mod product;
 mod progress;
 mod train;
 
 use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use spinscope_core::ingest::{self, Input};
-use spinscope_core::{analyze_with, Annotator, Document, Options};
+use spinscope_core::Options;
 
 use output::{Format, Sink};
+use product::{each_document, Product, ProductArgs, Read};
 use progress::Progress;
 
 #[global_allocator]
@@ -97,14 +97,12 @@ struct AnalyzeArgs {
     #[arg(long)]
     include_text: bool,
     /// With `--format ptc`: classify the spans of this SemEval TC template
-    /// (`article_id<TAB>?<TAB>start<TAB>end`), one label per line, in template order.
+    /// (`article_id<TAB>?<TAB>start<TAB>end`), one label per line, in template order, by the
+    /// same tier as the findings.
     #[arg(long, value_name = "TEMPLATE")]
     spans: Option<String>,
-    /// `fast`: rules and the small linear models; `full`: adds the multilingual encoder's
-    /// findings [default: full when the encoder is installed (scripts/fetch-model), else fast
-    /// with a notice; SPINSCOPE_TIER overrides]
-    #[arg(long, value_enum, env = "SPINSCOPE_TIER")]
-    tier: Option<Tier>,
+    #[command(flatten)]
+    product: ProductArgs,
 }
 
 #[derive(clap::Args, Debug)]
@@ -120,10 +118,8 @@ struct ServeArgs {
     /// Largest request body in bytes; larger ones get HTTP 413.
     #[arg(long, default_value_t = spinscope_server::DEFAULT_BODY_LIMIT)]
     body_limit: usize,
-    /// `fast`: rules and linear models; `full`: adds the multilingual encoder [default: full
-    /// when the encoder is installed, else fast with a notice; SPINSCOPE_TIER overrides]
-    #[arg(long, value_enum, env = "SPINSCOPE_TIER")]
-    tier: Option<Tier>,
+    #[command(flatten)]
+    product: ProductArgs,
 }
 
 #[derive(clap::Args, Debug)]
@@ -153,27 +149,6 @@ enum FormatArg {
     Html,
 }
 
-#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-enum Tier {
-    Fast,
-    Full,
-}
-
-/// The learned tier when asked for (or by default) and installed; otherwise `None`, with a
-/// one-line notice saying why the rules run alone.
-fn learned_tier(asked: Option<Tier>, default: Tier) -> Option<Arc<dyn Annotator>> {
-    if asked.unwrap_or(default) == Tier::Fast {
-        return None;
-    }
-    match spinscope_model::FullTier::load() {
-        Ok(tier) => Some(Arc::new(tier)),
-        Err(e) => {
-            eprintln!("spinscope: note: {e}; using the fast tier (rules and linear models)");
-            None
-        }
-    }
-}
-
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
@@ -201,30 +176,25 @@ fn main() -> ExitCode {
 
 /// Analyses every input; returns whether all of them were analysed.
 fn analyze(args: AnalyzeArgs) -> anyhow::Result<bool> {
-    if let Some(template) = &args.spans {
-        if args.format != Some(FormatArg::Ptc) {
-            eprintln!("spinscope: --spans needs --format ptc");
-            return Ok(false);
-        }
-        return classify_template(template, &args.files);
+    if args.spans.is_some() && args.format != Some(FormatArg::Ptc) {
+        eprintln!("spinscope: --spans needs --format ptc");
+        return Ok(false);
     }
-    let tier = learned_tier(args.tier, Tier::Full);
+    let product = Product::new(
+        &args.product,
+        Options {
+            include_text: args.include_text,
+        },
+    );
+    if let Some(template) = &args.spans {
+        return classify_template(template, &args.files, &product);
+    }
     let progress = Progress::for_output("analysed");
-    let analyse = |doc: &spinscope_core::Document, options: &Options| {
-        let (report, warning) = analyze_with(doc, options, tier.as_deref());
-        if let Some(w) = warning {
-            progress.say(&format!(
-                "warning: {}: the full tier failed ({w}); the report holds the rules' findings",
-                doc.source
-            ));
-        }
-        report
-    };
     let stdout = io::stdout();
     let terminal = stdout.is_terminal();
     let format = match args.format {
         // One page for all documents: written at the end, not streamed.
-        Some(FormatArg::Html) => return analyze_html(&args.files, &analyse, &progress),
+        Some(FormatArg::Html) => return analyze_html(&args.files, &product, &progress),
         Some(FormatArg::Json) => Format::Json,
         Some(FormatArg::Jsonl) => Format::Jsonl,
         Some(FormatArg::Table) => Format::Table,
@@ -232,13 +202,9 @@ fn analyze(args: AnalyzeArgs) -> anyhow::Result<bool> {
         None if terminal => Format::Table,
         None => Format::Auto,
     };
-    let options = Options {
-        include_text: args.include_text,
-        for_scoring: format == Format::Ptc,
-    };
     let mut sink = Sink::new(io::BufWriter::new(stdout.lock()), format);
     let all_ok = each_document(&args.files, &progress, |read| match read {
-        Read::Document(doc) => Ok(sink.write(&analyse(&doc, &options))?),
+        Read::Document(doc) => Ok(sink.write(&product.report(&doc, &|l| progress.say(l)))?),
         // Streaming outputs reach the reader file by file, not only at exit.
         Read::EndOfFile if terminal => Ok(sink.flush()?),
         Read::EndOfFile => Ok(()),
@@ -248,15 +214,11 @@ fn analyze(args: AnalyzeArgs) -> anyhow::Result<bool> {
 }
 
 /// `analyze --format html`: every document in one self-contained page.
-fn analyze_html(
-    files: &[String],
-    analyse: &dyn Fn(&spinscope_core::Document, &Options) -> spinscope_core::Report,
-    progress: &Progress,
-) -> anyhow::Result<bool> {
+fn analyze_html(files: &[String], product: &Product, progress: &Progress) -> anyhow::Result<bool> {
     let mut reports = Vec::new();
     let all_ok = each_document(files, progress, |read| {
         if let Read::Document(doc) = read {
-            let report = analyse(&doc, &Options::default());
+            let report = product.report(&doc, &|l| progress.say(l));
             reports.push((serde_json::to_value(&report)?, doc.text));
         }
         Ok(())
@@ -275,7 +237,7 @@ fn serve(args: ServeArgs) -> anyhow::Result<bool> {
         port: args.port,
         db: args.db,
         body_limit: args.body_limit,
-        annotator: learned_tier(args.tier, Tier::Full),
+        annotator: product::learned_tier(args.product.tier, product::Tier::Full),
         ..spinscope_server::Config::default()
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -314,30 +276,21 @@ fn extract(args: ExtractArgs) -> anyhow::Result<bool> {
 }
 
 /// `analyze --format ptc --spans TEMPLATE`: one technique per template line, in its order.
-fn classify_template(template: &str, files: &[String]) -> anyhow::Result<bool> {
-    use spinscope_core::analyze::techniques::classify_spans;
+fn classify_template(template: &str, files: &[String], product: &Product) -> anyhow::Result<bool> {
     use spinscope_core::eval::ptc::parse_labels;
-    use spinscope_core::report::ptc_article_id;
 
     let data =
         std::fs::read_to_string(template).map_err(|e| spinscope_core::Error::io(template, e))?;
-    let lines = parse_labels(template, &data)?;
-    let mut labels: Vec<Option<&'static str>> = vec![None; lines.len()];
-    let mut all_ok = each_document(files, &Progress::for_output("read"), |read| {
-        if let Read::Document(doc) = read {
-            let id = ptc_article_id(&doc.id);
-            let wanted: Vec<usize> = (0..lines.len()).filter(|&i| lines[i].0 == id).collect();
-            let spans: Vec<_> = wanted.iter().map(|&i| lines[i].2).collect();
-            for (i, t) in wanted.into_iter().zip(classify_spans(&doc, &spans)) {
-                labels[i] = Some(t.label());
-            }
-        }
-        Ok(())
-    })?;
+    let lines: Vec<_> = parse_labels(template, &data)?
+        .into_iter()
+        .map(|(id, _, span)| (id, span))
+        .collect();
+    let progress = Progress::for_output("read");
+    let (labels, mut all_ok) = product::label_template(&lines, files, product, &progress)?;
     let mut out = io::BufWriter::new(io::stdout().lock());
-    for ((id, _, span), label) in lines.iter().zip(&labels) {
+    for ((id, span), label) in lines.iter().zip(&labels) {
         match label {
-            Some(l) => writeln!(out, "{id}\t{l}\t{}\t{}", span.start, span.end)?,
+            Some(l) => writeln!(out, "{id}\t{}\t{}\t{}", l.label(), span.start, span.end)?,
             None => {
                 eprintln!("spinscope: {template}: no article {id} among the inputs");
                 all_ok = false;
@@ -348,93 +301,9 @@ fn classify_template(template: &str, files: &[String]) -> anyhow::Result<bool> {
     Ok(all_ok)
 }
 
-/// What [`each_document`] hands its caller.
-enum Read {
-    Document(Document),
-    /// The current input has no more documents.
-    EndOfFile,
-}
-
-/// Reads every document of every input in order, counting them on `progress`. A bad input or
-/// record is reported on one line with its name and reading goes on; returns whether
-/// everything was read.
-fn each_document(
-    files: &[String],
-    progress: &Progress,
-    mut handle: impl FnMut(Read) -> anyhow::Result<()>,
-) -> anyhow::Result<bool> {
-    let mut all_ok = true;
-    for (index, path) in files.iter().enumerate() {
-        progress.file(index, files.len(), path);
-        match Input::open(path).and_then(ingest::documents) {
-            Ok(docs) => {
-                for loaded in docs {
-                    match loaded {
-                        Ok(loaded) => {
-                            if let Some(w) = &loaded.warning {
-                                progress.say(&format!("warning: {w}"));
-                            }
-                            handle(Read::Document(loaded.document))?;
-                            progress.document_done();
-                        }
-                        Err(e) => {
-                            progress.say(&e.to_string());
-                            all_ok = false;
-                        }
-                    }
-                }
-            }
-            Err(e) => {
-                progress.say(&e.to_string());
-                all_ok = false;
-            }
-        }
-        handle(Read::EndOfFile)?;
-    }
-    progress.finish();
-    Ok(all_ok)
-}
-
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
     e.chain().any(|c| {
         c.downcast_ref::<io::Error>()
             .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_document_is_counted_and_a_bad_input_does_not_stop_the_rest() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let text = dir.path().join("story.txt");
-        std::fs::write(&text, "Officials said the report was wrong.").expect("write");
-        let feed = dir.path().join("feed.jsonl");
-        std::fs::write(
-            &feed,
-            "{\"id\": \"a\", \"text\": \"One.\"}\nnot json\n{\"id\": \"b\", \"text\": \"Two.\"}\n",
-        )
-        .expect("write");
-        let missing = dir.path().join("missing.txt");
-        let files: Vec<String> = [&missing, &text, &feed]
-            .iter()
-            .map(|p| p.display().to_string())
-            .collect();
-        let progress = Progress::new(false, "read");
-        let (mut ids, mut ends) = (Vec::new(), 0);
-        let all_ok = each_document(&files, &progress, |read| {
-            match read {
-                Read::Document(doc) => ids.push(doc.id),
-                Read::EndOfFile => ends += 1,
-            }
-            Ok(())
-        })
-        .expect("reading");
-        assert!(!all_ok, "a missing file and a bad line are failures");
-        assert_eq!(ids, vec!["story", "a", "b"]);
-        assert_eq!(ends, 3, "one end per input, the missing one included");
-        assert_eq!(progress.documents(), 3);
-    }
 }

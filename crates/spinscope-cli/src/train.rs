@@ -5,6 +5,8 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::Subcommand;
 use spinscope_core::eval::ptc::{self, training};
+use spinscope_core::eval::spans::Prf;
+use spinscope_core::eval::splits::{self, DataSet};
 use spinscope_core::learn::TrainConfig;
 
 #[derive(Subcommand, Debug)]
@@ -69,14 +71,19 @@ pub struct TrainArgs {
     out: PathBuf,
     #[arg(long, default_value_t = 7)]
     seed: u64,
+    /// Also estimate the recipe by K-fold cross-validation on the fit split (by article or
+    /// row; 0: none). An estimate of the training recipe, not of the shipped model: `spinscope
+    /// eval` scores that.
+    #[arg(long, value_name = "K", default_value_t = 5)]
+    folds: usize,
 }
 
-/// Reads a PTC folder and says what it holds.
-pub fn load_ptc(data: &std::path::Path) -> anyhow::Result<Vec<ptc::Article>> {
-    let articles = ptc::load(data)?;
+/// Reads a PTC folder for fitting: the sealed articles left out, and said so.
+pub fn load_ptc_fit(data: &std::path::Path) -> anyhow::Result<Vec<ptc::Article>> {
+    let (articles, sealed) = splits::fit_part(DataSet::Ptc, ptc::load(data)?, |a| &a.id);
     let census = ptc::census(&articles);
     eprintln!(
-        "spinscope: {}: {} articles, {} spans",
+        "spinscope: {}: fitting on {} articles, {} spans ({sealed} sealed articles left out)",
         data.display(),
         census.articles,
         census.spans
@@ -88,54 +95,178 @@ pub fn load_ptc(data: &std::path::Path) -> anyhow::Result<Vec<ptc::Article>> {
 pub fn run(cmd: TrainCommand) -> anyhow::Result<bool> {
     match cmd {
         TrainCommand::Model(args) => train_model(args),
-        TrainCommand::Claims(TrainArgs { data, out, seed }) => {
-            use spinscope_core::analyze::claims;
-            use spinscope_core::eval::checkworthy;
-            let mut sets = Vec::new();
-            for name in [
-                "CT24_checkworthy_english_train.tsv",
-                "CT24_checkworthy_english_dev.tsv",
-            ] {
-                let path = data.join(name);
-                let (rows, skipped) = checkworthy::load(&path)?;
-                for line in skipped {
-                    eprintln!(
-                        "spinscope: warning: {}:{line}: not 3 tab-separated fields, skipped",
-                        path.display()
-                    );
-                }
-                sets.push(rows);
-            }
-            let (train, dev) = (&sets[0], &sets[1]);
-            eprintln!("spinscope: training on {} sentences", train.len());
-            let model = claims::train(train, seed);
-            let s = checkworthy::score(&model, dev, claims::THRESHOLD);
-            println!(
-                "CheckThat! 2024 English dev ({} sentences), Yes class at {}: P {:.3} R {:.3} F1 {:.3}",
-                dev.len(),
-                claims::THRESHOLD,
-                s.precision,
-                s.recall,
-                s.f1
-            );
-            write_model(&out, "claims.bin", &model)?;
-            Ok(true)
-        }
-        TrainCommand::Techniques(TrainArgs { data, out, seed }) => {
-            let articles = load_ptc(&data)?;
-            let prepared: Vec<training::Prepared<'_>> =
-                articles.iter().map(training::prepare).collect();
-            let all: Vec<&training::Prepared<'_>> = prepared.iter().collect();
-            let cfg = TrainConfig {
-                seed,
-                ..TrainConfig::default()
-            };
-            let models = training::train_on(&all, &cfg);
-            write_model(&out, "techniques-tc.bin", &models.tc)?;
-            write_model(&out, "techniques-si.bin", &models.si)?;
-            Ok(true)
-        }
+        TrainCommand::Claims(args) => train_claims(&args),
+        TrainCommand::Techniques(args) => train_techniques(&args),
     }
+}
+
+/// `train claims`: the linear check-worthiness model on CheckThat! train (dev is sealed).
+fn train_claims(args: &TrainArgs) -> anyhow::Result<bool> {
+    use spinscope_core::analyze::claims;
+    use spinscope_core::eval::checkworthy;
+    let path = args.data.join("CT24_checkworthy_english_train.tsv");
+    let (train, skipped) = checkworthy::load(&path)?;
+    for line in skipped {
+        eprintln!(
+            "spinscope: warning: {}:{line}: not 3 tab-separated fields, skipped",
+            path.display()
+        );
+    }
+    eprintln!("spinscope: training on {} sentences", train.len());
+    if args.folds >= 2 {
+        let (mut tp, mut fp, mut fneg) = (0usize, 0usize, 0usize);
+        for k in 0..args.folds {
+            let fit: Vec<(String, bool)> = (0..train.len())
+                .filter(|i| i % args.folds != k)
+                .map(|i| train[i].clone())
+                .collect();
+            let model = claims::train(&fit, args.seed);
+            for (text, yes) in (0..train.len())
+                .filter(|i| i % args.folds == k)
+                .map(|i| &train[i])
+            {
+                let p = claims::probability(&model, text);
+                match (p >= claims::THRESHOLD, *yes) {
+                    (true, true) => tp += 1,
+                    (true, false) => fp += 1,
+                    (false, true) => fneg += 1,
+                    _ => {}
+                }
+            }
+        }
+        let ratio = |a: usize, b: usize| if b == 0 { 0.0 } else { a as f64 / b as f64 };
+        let s = Prf::new(ratio(tp, tp + fp), ratio(tp, tp + fneg));
+        println!(
+            "recipe estimate, {}-fold cross-validation on train, Yes class at {}: P {:.3} R {:.3} F1 {:.3}",
+            args.folds,
+            claims::THRESHOLD,
+            s.precision,
+            s.recall,
+            s.f1
+        );
+    }
+    let model = claims::train(&train, args.seed);
+    write_model(&args.out, "claims.bin", &model)?;
+    Ok(true)
+}
+
+/// `train techniques`: the linear span tagger and technique classifier on PTC's fit split.
+fn train_techniques(args: &TrainArgs) -> anyhow::Result<bool> {
+    let articles = load_ptc_fit(&args.data)?;
+    let prepared: Vec<training::Prepared<'_>> = articles.iter().map(training::prepare).collect();
+    let cfg = TrainConfig {
+        seed: args.seed,
+        ..TrainConfig::default()
+    };
+    if args.folds >= 2 {
+        if articles.len() < args.folds {
+            anyhow::bail!(
+                "{}: {} articles to fit on, fewer than --folds {}",
+                args.data.display(),
+                articles.len(),
+                args.folds
+            );
+        }
+        let folds = args.folds;
+        let scores = training::cross_validate(&prepared, folds, &cfg, |k| {
+            eprintln!("spinscope: fold {}/{folds} done", k + 1);
+        })?;
+        print_folds(&scores, articles.len());
+    }
+    let all: Vec<&training::Prepared<'_>> = prepared.iter().collect();
+    let models = training::train_on(&all, &cfg)?;
+    write_model(&args.out, "techniques-tc.bin", &models.tc)?;
+    write_model(&args.out, "techniques-si.bin", &models.si)?;
+    Ok(true)
+}
+
+/// The cross-validation table: each fold, and the mean, at the best tagger threshold.
+fn print_folds(scores: &[training::FoldScore], articles: usize) {
+    println!(
+        "recipe estimate: {}-fold cross-validation by article on the fit split ({articles} articles); the shipped models are scored by `spinscope eval ptc`",
+        scores.len()
+    );
+    println!(
+        "{:<6} {:>22} {:>9}   {:>22} {:>9}",
+        "fold", "SI P / R / F1", "TC F1", "rules SI P / R / F1", "rules TC"
+    );
+    let best = best_threshold(scores);
+    let si_at = |f: &training::FoldScore| {
+        f.si.iter()
+            .find(|(t, _)| *t == best)
+            .map(|x| x.1)
+            .unwrap_or_default()
+    };
+    for f in scores {
+        println!(
+            "{:<6} {} {:>9.1}   {} {:>9.1}",
+            f.fold + 1,
+            prf(&si_at(f)),
+            f.tc.f1 * 100.0,
+            prf(&f.rules_si),
+            f.rules_tc.f1 * 100.0
+        );
+    }
+    let mean = |g: &dyn Fn(&training::FoldScore) -> f64| {
+        scores.iter().map(g).sum::<f64>() / scores.len() as f64
+    };
+    let si_mean = Prf {
+        precision: mean(&|f| si_at(f).precision),
+        recall: mean(&|f| si_at(f).recall),
+        f1: mean(&|f| si_at(f).f1),
+    };
+    let rules_mean = Prf {
+        precision: mean(&|f| f.rules_si.precision),
+        recall: mean(&|f| f.rules_si.recall),
+        f1: mean(&|f| f.rules_si.f1),
+    };
+    println!(
+        "{:<6} {} {:>9.1}   {} {:>9.1}",
+        "mean",
+        prf(&si_mean),
+        mean(&|f| f.tc.f1) * 100.0,
+        prf(&rules_mean),
+        mean(&|f| f.rules_tc.f1) * 100.0
+    );
+    let per_threshold: Vec<String> = training::THRESHOLDS
+        .iter()
+        .map(|&t| {
+            format!(
+                "{t}: {:.1}",
+                mean(&|f| f.si.iter().find(|(x, _)| *x == t).map_or(0.0, |x| x.1.f1)) * 100.0
+            )
+        })
+        .collect();
+    println!(
+        "SI F1 by tagger threshold (mean): {} (table uses {best})",
+        per_threshold.join(", ")
+    );
+}
+
+/// The tagger threshold with the best mean SI F1 across folds.
+fn best_threshold(scores: &[training::FoldScore]) -> f32 {
+    training::THRESHOLDS
+        .iter()
+        .copied()
+        .max_by(|a, b| {
+            let f = |t: f32| {
+                scores
+                    .iter()
+                    .map(|s| s.si.iter().find(|(x, _)| *x == t).map_or(0.0, |x| x.1.f1))
+                    .sum::<f64>()
+            };
+            f(*a).total_cmp(&f(*b))
+        })
+        .unwrap_or(0.35)
+}
+
+fn prf(p: &Prf) -> String {
+    format!(
+        "{:>6.1} / {:>5.1} / {:>5.1}",
+        p.precision * 100.0,
+        p.recall * 100.0,
+        p.f1 * 100.0
+    )
 }
 
 fn train_model(args: ModelArgs) -> anyhow::Result<bool> {

@@ -18,6 +18,13 @@ pub enum Error {
         line: usize,
         message: String,
     },
+    /// Training was handed ids of a sealed split (`eval::splits`), kept for reporting only.
+    #[error("{set}: {count} of the ids to fit on ({first}{}) are in the sealed split (data/splits/{set}-sealed.txt), kept for reporting only; fit on the rest", if *.count > 1 { ", …" } else { "" })]
+    Sealed {
+        set: &'static str,
+        count: usize,
+        first: String,
+    },
 }
 
 impl Error {

@@ -801,6 +801,45 @@ impl FullTier {
         Ok(())
     }
 
+    /// The technique of each given span (bytes of `view.text`), as the tier labels its own
+    /// spans: the technique head, mixed on English spans with the rule tier's classifier as
+    /// trained (`technique.mix`).
+    pub fn classify(&self, view: &TextView<'_>, spans: &[Span]) -> Result<Vec<Technique>, Error> {
+        if spans.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sentences = features::sentence_spans(view);
+        let states = self.heads.encode(&self.model, view.text, &sentences)?;
+        let e = states.techniques();
+        let doc = DocText {
+            text: view.text,
+            lower: view.lower().into(),
+        };
+        let classifier = techniques::model::shipped().filter(|_| self.heads.technique_mix < 1.0);
+        let hits = if classifier.is_some() {
+            techniques::rule_hits(view)
+        } else {
+            Vec::new()
+        };
+        let index = techniques::model::RuleIndex::new(&hits);
+        spans
+            .iter()
+            .map(|span| {
+                let mut p = self
+                    .heads
+                    .technique_probabilities(e, &doc, span.start, span.end)?;
+                let english = view
+                    .sentence_at(span.start)
+                    .is_some_and(|s| view.sentences[s].lang == Lang::En);
+                if let Some(linear) = classifier.filter(|_| english) {
+                    let theirs = linear.technique_probabilities(view, *span, &index);
+                    p = mix_techniques(&p, &theirs, self.heads.technique_mix);
+                }
+                Ok(likeliest(&p).0)
+            })
+            .collect()
+    }
+
     /// The attribution tagger's (source, cue, content) triples: where the rules found the same
     /// source and the same cue or content, their finding's evidence says the encoder agrees
     /// (once); the others become `detector: "model"` findings, the source classified as the
@@ -872,6 +911,16 @@ impl FullTier {
 impl spinscope_core::Annotator for FullTier {
     fn annotate(&self, view: &TextView<'_>, findings: &mut Vec<Finding>) -> Result<(), String> {
         FullTier::annotate(self, view, findings).map_err(|e| e.to_string())
+    }
+
+    fn classify(
+        &self,
+        view: &TextView<'_>,
+        spans: &[Span],
+    ) -> Result<Option<Vec<Technique>>, String> {
+        FullTier::classify(self, view, spans)
+            .map(Some)
+            .map_err(|e| e.to_string())
     }
 }
 

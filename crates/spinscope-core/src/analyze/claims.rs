@@ -149,6 +149,11 @@ pub fn train(data: &[(String, bool)], seed: u64) -> Linear {
     Linear::train(BITS, 1, &examples, &cfg)
 }
 
+/// P(check-worthy) of one English sentence by a linear model of [`train`].
+pub fn probability(model: &Linear, text: &str) -> f32 {
+    model.probabilities(&features(text, false))[0]
+}
+
 /// Check-worthiness of a sentence by the Chinese cues: a stated quantity, a comparison, a date.
 fn chinese_score(text: &str) -> (f32, String) {
     let simplified = crate::text::zh::simplified_view(text);

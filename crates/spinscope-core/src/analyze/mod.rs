@@ -16,15 +16,12 @@ use crate::text::TextView;
 pub struct Options {
     /// Put the document's text into the report (`document.text`).
     pub include_text: bool,
-    /// Tune technique spans for SemEval-2020 Task 11 scoring (`--format ptc`): every span the
-    /// tagger proposes, rather than the confident ones a person reads.
-    pub for_scoring: bool,
 }
 
 /// Analyses one document with the rule tier.
 pub fn analyze(doc: &Document, options: &Options) -> Report {
     let view = TextView::new(&doc.text);
-    let findings = find(doc, &view, options);
+    let findings = find(doc, &view);
     Report::new(doc, &view, findings, options.include_text)
 }
 
@@ -35,6 +32,16 @@ pub trait Annotator: Send + Sync + std::fmt::Debug {
     /// Adds findings (byte offsets) to the rules' `findings`. On error `findings` must be left
     /// as they were: do the fallible work first, then change them.
     fn annotate(&self, view: &TextView<'_>, findings: &mut Vec<Finding>) -> Result<(), String>;
+
+    /// The technique of each span (byte offsets), as this tier labels spans it is given
+    /// (SemEval's TC task); `None` leaves them to the rule tier's classifier.
+    fn classify(
+        &self,
+        _view: &TextView<'_>,
+        _spans: &[crate::doc::Span],
+    ) -> Result<Option<Vec<crate::report::Technique>>, String> {
+        Ok(None)
+    }
 }
 
 /// Analyses one document with the rules, then `extra` when given. When `extra` fails on this
@@ -45,7 +52,7 @@ pub fn analyze_with(
     extra: Option<&dyn Annotator>,
 ) -> (Report, Option<String>) {
     let view = TextView::new(&doc.text);
-    let mut findings = find(doc, &view, options);
+    let mut findings = find(doc, &view);
     let warning = extra.and_then(|extra| extra.annotate(&view, &mut findings).err());
     (
         Report::new(doc, &view, findings, options.include_text),
@@ -54,12 +61,12 @@ pub fn analyze_with(
 }
 
 /// Every analyser's findings for one document, byte offsets.
-pub fn find(doc: &Document, view: &TextView<'_>, options: &Options) -> Vec<Finding> {
+pub fn find(doc: &Document, view: &TextView<'_>) -> Vec<Finding> {
     let mut findings = Vec::new();
     let attributions = attribution::find(doc, view);
     scare_quotes::find(view, &attributions, &mut findings);
     findings.extend(
-        techniques::find(view, &attributions, options.for_scoring)
+        techniques::find(view, &attributions)
             .into_iter()
             .map(techniques::Hit::into_finding),
     );

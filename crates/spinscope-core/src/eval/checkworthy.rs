@@ -2,16 +2,32 @@
 
 use std::path::Path;
 
-use super::spans::Prf;
+use super::splits::{self, DataSet};
 use crate::error::{Error, Result};
-use crate::learn::Linear;
 
 /// Labelled sentences: (text, is check-worthy).
 pub type Labelled = Vec<(String, bool)>;
 
-/// Reads a CheckThat! TSV into (sentence, is check-worthy) pairs, and the lines it skipped:
-/// the published train file has one line with two records run together.
+/// One labelled sentence of a CheckThat! file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Row {
+    pub id: String,
+    pub text: String,
+    /// Check-worthy (`Yes`).
+    pub yes: bool,
+}
+
+/// Reads a CheckThat! TSV for fitting: (sentence, is check-worthy) pairs and the lines it
+/// skipped. Refuses a file holding sealed rows ([`splits`]): the dev file is kept for `eval`.
 pub fn load(path: &Path) -> Result<(Labelled, Vec<usize>)> {
+    let (rows, skipped) = read(path)?;
+    splits::refuse_sealed(DataSet::Checkworthy, rows.iter().map(|r| r.id.as_str()))?;
+    Ok((rows.into_iter().map(|r| (r.text, r.yes)).collect(), skipped))
+}
+
+/// Reads a CheckThat! TSV into rows, and the lines it skipped: the published train file has
+/// one line with two records run together.
+pub fn read(path: &Path) -> Result<(Vec<Row>, Vec<usize>)> {
     let p = path.display().to_string();
     let data = std::fs::read_to_string(path).map_err(|e| Error::io(&p, e))?;
     let mut out = Vec::new();
@@ -21,7 +37,7 @@ pub fn load(path: &Path) -> Result<(Labelled, Vec<usize>)> {
             continue;
         }
         let fields: Vec<&str> = line.split('\t').collect();
-        let [_, text, label] = fields.as_slice() else {
+        let [id, text, label] = fields.as_slice() else {
             skipped.push(n + 1);
             continue;
         };
@@ -30,7 +46,11 @@ pub fn load(path: &Path) -> Result<(Labelled, Vec<usize>)> {
             Some(inner) => inner.replace("\"\"", "\""),
             None => text.to_string(),
         };
-        out.push((text, label.trim().eq_ignore_ascii_case("yes")));
+        out.push(Row {
+            id: id.trim().to_string(),
+            text,
+            yes: label.trim().eq_ignore_ascii_case("yes"),
+        });
     }
     if out.is_empty() {
         return Err(Error::Record {
@@ -40,29 +60,4 @@ pub fn load(path: &Path) -> Result<(Labelled, Vec<usize>)> {
         });
     }
     Ok((out, skipped))
-}
-
-/// F1 of the "Yes" class at `threshold`.
-pub fn score(model: &Linear, data: &[(String, bool)], threshold: f32) -> Prf {
-    let (mut tp, mut fp, mut fneg) = (0usize, 0usize, 0usize);
-    for (text, gold) in data {
-        let p = model.probabilities(&crate::analyze::claims::features(text, false))[0];
-        match (p >= threshold, *gold) {
-            (true, true) => tp += 1,
-            (true, false) => fp += 1,
-            (false, true) => fneg += 1,
-            _ => {}
-        }
-    }
-    let precision = if tp + fp > 0 {
-        tp as f64 / (tp + fp) as f64
-    } else {
-        0.0
-    };
-    let recall = if tp + fneg > 0 {
-        tp as f64 / (tp + fneg) as f64
-    } else {
-        0.0
-    };
-    Prf::new(precision, recall)
 }

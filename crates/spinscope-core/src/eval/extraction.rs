@@ -19,6 +19,8 @@ use crate::error::{Error, Result};
 #[derive(Debug, Clone)]
 pub struct ZytePage {
     pub id: String,
+    /// The page's file (`html/<id>.html.gz`), as `extract` reads it.
+    pub path: PathBuf,
     pub url: String,
     pub truth: String,
     pub html: Vec<u8>,
@@ -27,7 +29,11 @@ pub struct ZytePage {
 /// A trafilatura benchmark page: snippets that must and must not be in the extracted text.
 #[derive(Debug, Clone)]
 pub struct SnippetPage {
+    /// The page's key in `evaldata.json` (the sealed split names pages by it).
+    pub key: String,
     pub file: String,
+    /// The page's file (`html/<file>.gz`), as `extract` reads it.
+    pub path: PathBuf,
     pub url: String,
     pub with: Vec<String>,
     pub without: Vec<String>,
@@ -60,6 +66,7 @@ pub fn load_zyte(dir: &Path) -> Result<Vec<ZytePage>> {
                 .unwrap_or("")
                 .to_string(),
             html: read_gz(&html_path)?,
+            path: html_path,
         });
     }
     pages.sort_by(|a, b| a.id.cmp(&b.id));
@@ -116,6 +123,8 @@ pub fn load_snippets(dir: &Path) -> Result<Vec<SnippetPage>> {
             author: text(v, "author"),
             date: text(v, "date"),
             html: read_gz(&html_path)?,
+            path: html_path,
+            key: url.clone(),
             file,
         });
     }

@@ -6,3 +6,4 @@ pub mod checkworthy;
 pub mod extraction;
 pub mod ptc;
 pub mod spans;
+pub mod splits;

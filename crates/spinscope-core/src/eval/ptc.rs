@@ -21,6 +21,8 @@ use crate::report::Technique;
 pub struct Article {
     /// The numeric id used in label files ("111111111").
     pub id: String,
+    /// The article's file, as `analyze` reads it.
+    pub path: PathBuf,
     pub text: String,
     /// Code points of `text`, as the label files count them.
     pub spans: Vec<(Technique, Span)>,
@@ -91,6 +93,7 @@ pub fn load(dir: &Path) -> Result<Vec<Article>> {
         let spans = labels.remove(id).unwrap_or_default();
         out.push(Article {
             id: id.to_string(),
+            path: path.clone(),
             text,
             spans,
         });
@@ -399,7 +402,9 @@ pub mod training {
     use crate::analyze::techniques::model::RuleIndex;
     use crate::analyze::techniques::{self, model::TechniqueModels, Hit};
     use crate::doc::{OffsetMap, Span};
+    use crate::error::Result;
     use crate::eval::spans::Prf;
+    use crate::eval::splits::{self, DataSet};
     use crate::learn::TrainConfig;
     use crate::report::Technique;
     use crate::text::TextView;
@@ -447,13 +452,15 @@ pub mod training {
 
     pub const THRESHOLDS: [f32; 6] = [0.1, 0.15, 0.2, 0.25, 0.3, 0.4];
 
-    /// K-fold cross-validation by article (article i is in fold i mod k).
+    /// K-fold cross-validation by article (article i is in fold i mod k): an estimate of the
+    /// training recipe, not of the shipped models. Refuses sealed articles.
     pub fn cross_validate(
         prepared: &[Prepared<'_>],
         folds: usize,
         cfg: &TrainConfig,
         mut progress: impl FnMut(usize),
-    ) -> Vec<FoldScore> {
+    ) -> Result<Vec<FoldScore>> {
+        splits::refuse_sealed(DataSet::Ptc, prepared.iter().map(|p| p.id.as_str()))?;
         (0..folds)
             .map(|k| {
                 let train: Vec<&Prepared<'_>> = prepared
@@ -468,20 +475,22 @@ pub mod training {
                     .filter(|(i, _)| i % folds == k)
                     .map(|(_, p)| p)
                     .collect();
-                let models = train_on(&train, cfg);
+                let models = train_on(&train, cfg)?;
                 let score = score_fold(k, &models, &test);
                 progress(k);
-                score
+                Ok(score)
             })
             .collect()
     }
 
-    pub fn train_on(docs: &[&Prepared<'_>], cfg: &TrainConfig) -> TechniqueModels {
+    /// The tagger and classifier fitted on `docs`; refuses sealed articles.
+    pub fn train_on(docs: &[&Prepared<'_>], cfg: &TrainConfig) -> Result<TechniqueModels> {
+        splits::refuse_sealed(DataSet::Ptc, docs.iter().map(|p| p.id.as_str()))?;
         let data: Vec<techniques::model::TrainingDoc<'_>> = docs
             .iter()
             .map(|p| (p.view.clone(), p.rules.clone(), p.gold.clone()))
             .collect();
-        TechniqueModels::train(&data, cfg)
+        Ok(TechniqueModels::train(&data, cfg))
     }
 
     fn score_fold(fold: usize, models: &TechniqueModels, test: &[&Prepared<'_>]) -> FoldScore {
@@ -542,6 +551,29 @@ pub mod training {
             tc: score_tc(&pred_tc, &gold_tc),
             rules_si: score_si(&rules_si, &gold_si),
             rules_tc: score_tc(&rules_tc, &gold_tc),
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn fitting_refuses_a_sealed_article() {
+            let sealed = DataSet::Ptc.sealed().iter().next().expect("a sealed id");
+            let article = |id: &str| Article {
+                id: id.to_string(),
+                path: std::path::PathBuf::new(),
+                text: "They lied. A total disaster, a farce.".into(),
+                spans: vec![(Technique::LoadedLanguage, Span::new(11, 25))],
+            };
+            let (open, closed) = (article("fit-1"), article(sealed));
+            let (open, closed) = (prepare(&open), prepare(&closed));
+            let cfg = TrainConfig::default();
+            assert!(train_on(&[&open], &cfg).is_ok());
+            let e = train_on(&[&open, &closed], &cfg).expect_err("a sealed article is refused");
+            assert!(e.to_string().contains(sealed.as_str()), "{e}");
+            assert!(cross_validate(&[open, closed], 2, &cfg, |_| {}).is_err());
         }
     }
 }

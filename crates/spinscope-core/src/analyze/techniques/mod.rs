@@ -35,49 +35,68 @@ impl Hit {
 }
 
 /// All rule hits for one document, one per technique and span (overlaps of one technique
-/// keep the longer span).
-///
-/// `for_scoring` keeps every span the tagger proposes, as SemEval's soft span metric rewards;
-/// a report for people keeps only confident model spans that hold a content word.
-pub fn find(view: &TextView<'_>, attributions: &[Attribution], for_scoring: bool) -> Vec<Hit> {
+/// keep the longer span). The linear tagger's spans need [`DISPLAY_MIN_SCORE`] and a content
+/// word; every output (`--format ptc` too) shows the same findings.
+pub fn find(view: &TextView<'_>, attributions: &[Attribution]) -> Vec<Hit> {
     let mut hits = rules(view, attributions);
     if let Some(models) = model::shipped() {
-        let min_score = if for_scoring { 0.0 } else { DISPLAY_MIN_SCORE };
-        let learned = models.find(view, &hits, min_score);
-        hits.extend(learned.into_iter().filter(|h| {
-            for_scoring || (h.score >= DISPLAY_MIN_SCORE && has_content_word(view, h.span))
-        }));
+        let learned = models.find(view, &hits, DISPLAY_MIN_SCORE);
+        hits.extend(
+            learned
+                .into_iter()
+                .filter(|h| h.score >= DISPLAY_MIN_SCORE && has_content_word(view, h.span)),
+        );
     }
     merge(hits)
 }
 
 /// The technique of each given span (code point offsets into `doc.text`), as SemEval's TC task
-/// asks: the learned classifier when the build ships one, else the rule with the most overlap,
-/// else Loaded_Language (the most frequent technique).
-pub fn classify_spans(doc: &Document, spans: &[Span]) -> Vec<Technique> {
+/// asks and as `analyze --spans` answers: `tier`'s labels when it gives them (the learned tier
+/// does), else the linear classifier when the build ships one, else the rule with the most
+/// overlap, else Loaded_Language (the most frequent technique). When `tier` fails on this
+/// document the rules answer and the reason comes back for a warning.
+pub fn classify_spans(
+    doc: &Document,
+    spans: &[Span],
+    tier: Option<&dyn crate::analyze::Annotator>,
+) -> (Vec<Technique>, Option<String>) {
     let view = TextView::new(&doc.text);
-    let found = attribution::find(doc, &view);
-    let hits = rules(&view, &found);
-    let index = model::RuleIndex::new(&hits);
     let bytes = crate::doc::byte_offsets(&doc.text);
     let to_byte = |c: usize| bytes.get(c).copied().unwrap_or(doc.text.len());
+    let spans: Vec<Span> = spans
+        .iter()
+        .map(|s| Span::new(to_byte(s.start), to_byte(s.end.max(s.start))))
+        .collect();
+    let mut warning = None;
+    if let Some(tier) = tier {
+        match tier.classify(&view, &spans) {
+            Ok(Some(labels)) if labels.len() == spans.len() => return (labels, None),
+            Ok(_) => {}
+            Err(e) => warning = Some(e),
+        }
+    }
+    (rule_labels(doc, &view, &spans), warning)
+}
+
+/// The rule tier's label of each span (byte offsets).
+fn rule_labels(doc: &Document, view: &TextView<'_>, spans: &[Span]) -> Vec<Technique> {
+    let found = attribution::find(doc, view);
+    let hits = rules(view, &found);
+    let index = model::RuleIndex::new(&hits);
     spans
         .iter()
-        .map(|s| {
-            let span = Span::new(to_byte(s.start), to_byte(s.end.max(s.start)));
-            match model::shipped() {
-                Some(m) => m.technique_of(&view, span, &index),
-                None => hits
-                    .iter()
-                    .filter(|h| h.span.overlaps(&span))
-                    .max_by_key(|h| {
-                        h.span
-                            .end
-                            .min(span.end)
-                            .saturating_sub(h.span.start.max(span.start))
-                    })
-                    .map_or(Technique::LoadedLanguage, |h| h.technique),
-            }
+        .map(|&span| match model::shipped() {
+            Some(m) => m.technique_of(view, span, &index),
+            None => hits
+                .iter()
+                .filter(|h| h.span.overlaps(&span))
+                .max_by_key(|h| {
+                    h.span
+                        .end
+                        .min(span.end)
+                        .saturating_sub(h.span.start.max(span.start))
+                })
+                .map_or(Technique::LoadedLanguage, |h| h.technique),
         })
         .collect()
 }

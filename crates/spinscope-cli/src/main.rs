@@ -1,5 +1,6 @@
 //! The `spinscope` binary: argument parsing and wiring; the work happens in the library crates.
 
+mod calibrate;
 mod corpus;
 mod eval;
 mod extraction;
@@ -12,7 +13,6 @@ use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use spinscope_core::Options;
 
 use output::{Format, Sink};
 use product::{each_document, Product, ProductArgs, Read};
@@ -180,12 +180,7 @@ fn analyze(args: AnalyzeArgs) -> anyhow::Result<bool> {
         eprintln!("spinscope: --spans needs --format ptc");
         return Ok(false);
     }
-    let product = Product::new(
-        &args.product,
-        Options {
-            include_text: args.include_text,
-        },
-    );
+    let product = Product::new(&args.product, args.include_text);
     if let Some(template) = &args.spans {
         return classify_template(template, &args.files, &product);
     }

@@ -24,6 +24,42 @@ pub struct ProductArgs {
     /// with a notice; SPINSCOPE_TIER overrides]
     #[arg(long, value_enum, env = "SPINSCOPE_TIER")]
     pub tier: Option<Tier>,
+    /// Show findings of KIND (technique, attribution, scare_quote, claim) from score P on,
+    /// instead of the shipped threshold (chosen for precision on held-out text); repeatable
+    #[arg(long, value_name = "KIND=P", value_parser = parse_min_score)]
+    pub min_score: Vec<(String, f32)>,
+    /// Show every finding, whatever its score (the summary counts them all too)
+    #[arg(long, conflicts_with = "min_score")]
+    pub all: bool,
+}
+
+impl ProductArgs {
+    /// The analysis options these flags ask for.
+    pub fn options(&self, include_text: bool) -> Options {
+        Options {
+            include_text,
+            min_score: self.min_score.clone(),
+            all: self.all,
+            ..Options::default()
+        }
+    }
+}
+
+/// `KIND=P`, with KIND one of the scored kinds and P in [0, 1].
+fn parse_min_score(s: &str) -> Result<(String, f32), String> {
+    use spinscope_core::analyze::calibration::KINDS;
+    let (kind, p) = s
+        .split_once('=')
+        .ok_or_else(|| format!("{s:?}: expected KIND=P, e.g. claim=0.8"))?;
+    if !KINDS.contains(&kind) {
+        return Err(format!("{kind:?}: not one of {}", KINDS.join(", ")));
+    }
+    let p: f32 = p
+        .parse()
+        .ok()
+        .filter(|p: &f32| (0.0..=1.0).contains(p))
+        .ok_or_else(|| format!("{p:?}: a score between 0 and 1"))?;
+    Ok((kind.to_string(), p))
 }
 
 /// The learned tier when asked for (or by `default`) and installed; otherwise `None`, with a
@@ -49,11 +85,23 @@ pub struct Product {
 }
 
 impl Product {
-    /// Loads the tier `args` ask for (the learned one by default, when installed).
-    pub fn new(args: &ProductArgs, options: Options) -> Product {
+    /// Loads the tier `args` ask for (the learned one by default, when installed), with the
+    /// thresholds they ask for.
+    pub fn new(args: &ProductArgs, include_text: bool) -> Product {
         Product {
             tier: learned_tier(args.tier, Tier::Full),
-            options,
+            options: args.options(include_text),
+        }
+    }
+
+    /// What `train calibration` fits on: `tier` (when installed), every finding, raw scores.
+    pub fn raw(tier: Tier) -> Product {
+        Product {
+            tier: learned_tier(Some(tier), Tier::Full),
+            options: Options {
+                raw_scores: true,
+                ..Options::default()
+            },
         }
     }
 

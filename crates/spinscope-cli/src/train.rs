@@ -18,6 +18,11 @@ pub enum TrainCommand {
     /// its articles). Writes techniques-si.bin and techniques-tc.bin; rebuild spinscope to ship
     /// them.
     Techniques(TrainArgs),
+    /// The calibration of every score and the report thresholds (models/calibration.txt): runs
+    /// the product, both tiers, on the tune split of a data folder holding `ptc/`,
+    /// `polnear/data/train/` and `checkworthy/` (e.g. ../shared/data), which no model was
+    /// fitted on, and checks each finding against the annotations. Run it after the models.
+    Calibration(crate::calibrate::CalibrationArgs),
     /// The `full` tier's heads over the multilingual encoder (scripts/fetch-model installs it),
     /// from a data folder holding `ptc/` and `checkworthy/` (e.g. ../shared/data): encodes the
     /// data once (cached), scores the heads by 5-fold cross-validation by article, trains them on
@@ -78,12 +83,12 @@ pub struct TrainArgs {
     folds: usize,
 }
 
-/// Reads a PTC folder for fitting: the sealed articles left out, and said so.
-pub fn load_ptc_fit(data: &std::path::Path) -> anyhow::Result<Vec<ptc::Article>> {
-    let (articles, sealed) = splits::fit_part(DataSet::Ptc, ptc::load(data)?, |a| &a.id);
+/// Reads a PTC folder for fitting: its train part, the held-out articles left out and said so.
+pub fn load_ptc_train(data: &std::path::Path) -> anyhow::Result<Vec<ptc::Article>> {
+    let (articles, left_out) = splits::train_part(DataSet::Ptc, ptc::load(data)?, |a| &a.id);
     let census = ptc::census(&articles);
     eprintln!(
-        "spinscope: {}: fitting on {} articles, {} spans ({sealed} sealed articles left out)",
+        "spinscope: {}: fitting on {} articles, {} spans ({left_out})",
         data.display(),
         census.articles,
         census.spans
@@ -97,6 +102,7 @@ pub fn run(cmd: TrainCommand) -> anyhow::Result<bool> {
         TrainCommand::Model(args) => train_model(args),
         TrainCommand::Claims(args) => train_claims(&args),
         TrainCommand::Techniques(args) => train_techniques(&args),
+        TrainCommand::Calibration(args) => crate::calibrate::run(&args),
     }
 }
 
@@ -105,14 +111,17 @@ fn train_claims(args: &TrainArgs) -> anyhow::Result<bool> {
     use spinscope_core::analyze::claims;
     use spinscope_core::eval::checkworthy;
     let path = args.data.join("CT24_checkworthy_english_train.tsv");
-    let (train, skipped) = checkworthy::load(&path)?;
+    let (train, skipped, left_out) = checkworthy::load(&path)?;
     for line in skipped {
         eprintln!(
             "spinscope: warning: {}:{line}: not 3 tab-separated fields, skipped",
             path.display()
         );
     }
-    eprintln!("spinscope: training on {} sentences", train.len());
+    eprintln!(
+        "spinscope: training on {} sentences ({left_out})",
+        train.len()
+    );
     if args.folds >= 2 {
         let (mut tp, mut fp, mut fneg) = (0usize, 0usize, 0usize);
         for k in 0..args.folds {
@@ -137,7 +146,7 @@ fn train_claims(args: &TrainArgs) -> anyhow::Result<bool> {
         let ratio = |a: usize, b: usize| if b == 0 { 0.0 } else { a as f64 / b as f64 };
         let s = Prf::new(ratio(tp, tp + fp), ratio(tp, tp + fneg));
         println!(
-            "recipe estimate, {}-fold cross-validation on train, Yes class at {}: P {:.3} R {:.3} F1 {:.3}",
+            "recipe estimate, {}-fold cross-validation on the train part, Yes class at {}: P {:.3} R {:.3} F1 {:.3}",
             args.folds,
             claims::THRESHOLD,
             s.precision,
@@ -152,7 +161,7 @@ fn train_claims(args: &TrainArgs) -> anyhow::Result<bool> {
 
 /// `train techniques`: the linear span tagger and technique classifier on PTC's fit split.
 fn train_techniques(args: &TrainArgs) -> anyhow::Result<bool> {
-    let articles = load_ptc_fit(&args.data)?;
+    let articles = load_ptc_train(&args.data)?;
     let prepared: Vec<training::Prepared<'_>> = articles.iter().map(training::prepare).collect();
     let cfg = TrainConfig {
         seed: args.seed,
@@ -183,7 +192,7 @@ fn train_techniques(args: &TrainArgs) -> anyhow::Result<bool> {
 /// The cross-validation table: each fold, and the mean, at the best tagger threshold.
 fn print_folds(scores: &[training::FoldScore], articles: usize) {
     println!(
-        "recipe estimate: {}-fold cross-validation by article on the fit split ({articles} articles); the shipped models are scored by `spinscope eval ptc`",
+        "recipe estimate: {}-fold cross-validation by article on the train part ({articles} articles); the shipped models are scored by `spinscope eval ptc`",
         scores.len()
     );
     println!(

@@ -38,6 +38,7 @@ const ARTICLES: [Article; 3] = [
             ("Name_Calling,Labeling", "traitors"),
             ("Exaggeration,Minimisation", "the lie of the century"),
             ("Slogans", "Make our country great again"),
+            ("Flag-Waving", "the nation"),
         ],
     ),
     (
@@ -301,7 +302,7 @@ fn training_leaves_sealed_articles_out() {
         assert!(done.status.success(), "{}", stderr(&done));
         if data == with.path() {
             assert!(
-                stderr(&done).contains("1 sealed articles left out"),
+                stderr(&done).contains("1 sealed and 0 tune left out"),
                 "{}",
                 stderr(&done)
             );

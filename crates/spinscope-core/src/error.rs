@@ -18,10 +18,12 @@ pub enum Error {
         line: usize,
         message: String,
     },
-    /// Training was handed ids of a sealed split (`eval::splits`), kept for reporting only.
-    #[error("{set}: {count} of the ids to fit on ({first}{}) are in the sealed split (data/splits/{set}-sealed.txt), kept for reporting only; fit on the rest", if *.count > 1 { ", …" } else { "" })]
-    Sealed {
+    /// Fitting was handed ids of a held-out part (`eval::splits`): sealed ones are kept for
+    /// reporting only, tune ones for calibration.
+    #[error("{set}: {count} of the ids to fit on ({first}{}) are in the {part} split (data/splits/{set}-{part}.txt), held out from fitting; fit on the train part", if *.count > 1 { ", …" } else { "" })]
+    HeldOut {
         set: &'static str,
+        part: &'static str,
         count: usize,
         first: String,
     },

@@ -19,7 +19,7 @@ use candle_core::{DType, Device, Tensor};
 use serde::{Deserialize, Serialize};
 use spinscope_core::doc::{byte_offsets, OffsetMap};
 use spinscope_core::eval::spans::{Counts, Prf};
-use spinscope_core::eval::splits::{fit_part, DataSet};
+use spinscope_core::eval::splits::{self, train_part, DataSet};
 use spinscope_core::eval::{attribution_relations, brat, checkworthy, ptc};
 use spinscope_core::{Span, Technique, TextView};
 
@@ -141,7 +141,7 @@ pub struct Data {
 
 impl Data {
     /// Reads the fit split of `ptc/`, `polnear/data/train/` and CheckThat! train under `data`
-    /// (the sealed articles left out, CheckThat! dev is sealed), the articles cut into windows
+    /// (the held-out articles and rows left out: sealed and tune), the articles cut into windows
     /// as `window_pack` says.
     pub fn load(
         model: &Model,
@@ -149,8 +149,8 @@ impl Data {
         window_pack: Option<usize>,
         log: &mut Log,
     ) -> AnyResult<Data> {
-        let (mut ptc, ptc_sealed) =
-            fit_part(DataSet::Ptc, ptc::load(&data.join("ptc"))?, |a| &a.id);
+        let (mut ptc, ptc_left_out) =
+            train_part(DataSet::Ptc, ptc::load(&data.join("ptc"))?, |a| &a.id);
         // Bytes from here on, as the encoder's token offsets.
         for a in &mut ptc {
             a.spans = a.byte_spans();
@@ -159,7 +159,7 @@ impl Data {
             .iter()
             .map(|a| Doc::from_text(model, &a.id, &a.text, window_pack))
             .collect();
-        let (polnear, polnear_sealed) = fit_part(
+        let (polnear, polnear_left_out) = train_part(
             DataSet::Polnear,
             load_polnear(&data.join("polnear/data/train"))?,
             |a| &a.id,
@@ -168,10 +168,11 @@ impl Data {
             .iter()
             .map(|a| Doc::from_text(model, &a.id, &a.text, window_pack))
             .collect();
-        let rows = |name: &str| -> AnyResult<Vec<(String, bool)>> {
-            Ok(checkworthy::load(&data.join("checkworthy").join(name))?.0)
+        let rows = |name: &str| -> AnyResult<(Vec<(String, bool)>, splits::LeftOut)> {
+            let (rows, _, left_out) = checkworthy::load(&data.join("checkworthy").join(name))?;
+            Ok((rows, left_out))
         };
-        let checkthat_train = rows("CT24_checkworthy_english_train.tsv")?;
+        let (checkthat_train, checkthat_left_out) = rows("CT24_checkworthy_english_train.tsv")?;
         let sentences = |rows: &[(String, bool)]| -> Vec<Doc> {
             rows.iter()
                 .enumerate()
@@ -190,7 +191,7 @@ impl Data {
         };
         let tokens = |docs: &[Doc]| docs.iter().map(|d| d.layout.spans.len()).sum::<usize>();
         log.line(&format!(
-            "data (fit split): PTC {} articles ({} tokens; {ptc_sealed} sealed left out), PolNeAR {} articles ({} tokens; {polnear_sealed} sealed left out), CheckThat! {} train sentences ({} tokens; dev is sealed)",
+            "data (train part): PTC {} articles ({} tokens; {ptc_left_out}), PolNeAR {} articles ({} tokens; {polnear_left_out}), CheckThat! {} train sentences ({} tokens; {checkthat_left_out}; dev is sealed)",
             data.ptc.len(),
             tokens(&data.ptc_docs),
             data.polnear.len(),

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use candle_core::{Device, Tensor};
+use spinscope_core::analyze::calibration::{ENCODER_AGREES, RULES_AGREE};
 use spinscope_core::analyze::{claims, techniques};
 use spinscope_core::report::Extent;
 use spinscope_core::{Finding, Lang, Span, Technique, TextView};
@@ -555,21 +556,19 @@ pub fn attribution_triples(
     out
 }
 
-/// What a rule attribution's or technique's evidence gains when the encoder found it too.
-const ENCODER_AGREES: &str = "the encoder agrees";
-
-/// Attributions only the encoder found are reported from this mean tag probability: on our
-/// examples the ones below it were mostly wrong (a recipient read as the source). Picked by
-/// reading, not measured; agreement with the rules is noted at any probability.
-pub const MIN_ATTRIBUTION_P: f32 = 0.85;
+/// Attributions only the encoder found are candidates from this mean tag probability;
+/// calibration gives their probability and the report threshold decides which are shown.
+/// Agreement with the rules is noted at any probability.
+pub const MIN_ATTRIBUTION_P: f32 = 0.5;
 
 /// Model technique spans scoring less (span p, its likeliest token's, × label p), or without a
-/// content word, are left out of reports: the span decoding is tuned for SemEval's soft span
-/// metric, which rewards many weak fragments, and a person reading a report wants the likely
-/// ones. 0.35 since the technique heads were refit on correct spans (they are surer of their
-/// labels; at 0.15 the state-media example showed 19 spans, most of them single words like
-/// "century").
-pub const MIN_REPORTED_SCORE: f32 = 0.35;
+/// content word, are no candidates at all; calibration and the report threshold decide which of
+/// the rest a report shows.
+pub const MIN_REPORTED_SCORE: f32 = 0.1;
+
+/// The model's claims are candidates from this probability (the head's own threshold, chosen
+/// for F1, may be higher); calibration decides which are shown.
+pub const MIN_CLAIM_P: f32 = 0.2;
 
 /// Widens a span to whole words of the text (XLM-R pieces can cut a Chinese word in two) and
 /// trims punctuation off its ends ("、颠倒黑白" reads as 颠倒黑白).
@@ -736,6 +735,7 @@ impl FullTier {
                 extent: Extent::new(Span::new(start, end)),
                 score: round(span_p * label_p),
                 detector: "model".into(),
+                occurrences: Vec::new(),
                 evidence: format!(
                     "encoder heads: span p={span_p:.2}{}, {} p={label_p:.2}{}; {agreement}",
                     if english && tagger.is_some() {
@@ -769,7 +769,7 @@ impl FullTier {
         let p = self.heads.claim_probabilities(last)?;
         let mut replaced = std::collections::HashSet::new();
         for (s, &p) in last.sentences.iter().zip(&p) {
-            if p < self.heads.claim_threshold {
+            if p < MIN_CLAIM_P.min(self.heads.claim_threshold) {
                 continue;
             }
             let rules = rule_claims
@@ -897,7 +897,11 @@ impl FullTier {
                 continue;
             };
             let mut finding = a.into_finding(view);
-            if let Finding::Attribution { evidence, .. } = &mut finding {
+            if let Finding::Attribution {
+                evidence, score, ..
+            } = &mut finding
+            {
+                *score = round(p);
                 evidence.push_str(&format!(
                     "; encoder tags, p={p:.2}; the rules did not find it"
                 ));
@@ -944,7 +948,7 @@ fn agreement(detectors: &[&str]) -> String {
     if detectors.is_empty() {
         "the rules did not find it".into()
     } else {
-        format!("the rules agree ({})", detectors.join(", "))
+        format!("{RULES_AGREE} ({})", detectors.join(", "))
     }
 }
 

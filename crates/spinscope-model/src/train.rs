@@ -12,7 +12,7 @@ use candle_core::{Device, Tensor};
 use serde::Serialize;
 use spinscope_core::doc::OffsetMap;
 use spinscope_core::eval::spans::Prf;
-use spinscope_core::eval::splits::{fit_part, DataSet};
+use spinscope_core::eval::splits::{train_part, DataSet};
 use spinscope_core::eval::{checkworthy, ptc};
 use spinscope_core::{Span, Technique, TextView};
 
@@ -307,12 +307,12 @@ pub fn run(model: &Model, cfg: &Config, log: &mut Log) -> AnyResult<Scores> {
     let started = Instant::now();
 
     let (articles, encoded) = ptc_encoded(model, cfg, log)?;
-    let (train_rows, skipped) = checkworthy::load(
+    let (train_rows, skipped, left_out) = checkworthy::load(
         &cfg.data
             .join("checkworthy/CT24_checkworthy_english_train.tsv"),
     )?;
     log.line(&format!(
-        "CheckThat! 2024 English: {} train sentences ({} malformed lines skipped; dev is sealed)",
+        "CheckThat! 2024 English: {} train sentences ({} malformed lines skipped; {left_out}; dev is sealed)",
         train_rows.len(),
         skipped.len()
     ));
@@ -779,13 +779,13 @@ fn ptc_encoded(
     cfg: &Config,
     log: &mut Log,
 ) -> AnyResult<(Vec<ptc::Article>, Vec<Encoded>)> {
-    let (mut articles, sealed) =
-        fit_part(DataSet::Ptc, ptc::load(&cfg.data.join("ptc"))?, |a| &a.id);
+    let (mut articles, left_out) =
+        train_part(DataSet::Ptc, ptc::load(&cfg.data.join("ptc"))?, |a| &a.id);
     for a in &mut articles {
         a.spans = a.byte_spans();
     }
     log.line(&format!(
-        "PTC: {} articles of the fit split ({sealed} sealed left out)",
+        "PTC: {} articles of the train part ({left_out})",
         articles.len()
     ));
     let texts: Vec<(&str, &str)> = articles
@@ -804,13 +804,13 @@ fn polnear_encoded(
     cfg: &Config,
     log: &mut Log,
 ) -> AnyResult<(Vec<crate::finetune::Attributed>, Vec<Encoded>)> {
-    let (articles, sealed) = fit_part(
+    let (articles, left_out) = train_part(
         DataSet::Polnear,
         crate::finetune::load_polnear(&cfg.data.join("polnear/data/train"))?,
         |a| &a.id,
     );
     log.line(&format!(
-        "PolNeAR: {} articles of the fit split ({sealed} sealed left out)",
+        "PolNeAR: {} articles of the train part ({left_out})",
         articles.len()
     ));
     let texts: Vec<(&str, &str)> = articles

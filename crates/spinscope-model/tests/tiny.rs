@@ -482,6 +482,7 @@ fn a_technique_the_rules_found_too_is_one_finding_that_says_so() {
         score: 0.6,
         detector: "lexicon:en".into(),
         evidence: "“a lie” is in the list".into(),
+        occurrences: Vec::new(),
     };
     // The rules found most of that span with the same label: their finding stays, once, and
     // says the encoder agrees; no second finding counts the passage again.

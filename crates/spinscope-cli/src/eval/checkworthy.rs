@@ -7,14 +7,14 @@ use spinscope_core::eval::checkworthy::{self, Row};
 use spinscope_core::eval::spans::Prf;
 use spinscope_core::eval::splits::{DataSet, Split};
 use spinscope_core::report::Finding;
-use spinscope_core::{Document, Options};
+use spinscope_core::Document;
 
 use super::{nothing_to_score, prf, Common, EvalFormat, Scored};
 use crate::product::Product;
 use crate::progress::Progress;
 
-pub fn run(data: &Path, common: &Common) -> anyhow::Result<bool> {
-    let split: Split = common.split.into();
+/// The rows of `split` in the CheckThat! file or folder `data`; an error when there are none.
+pub(crate) fn rows(data: &Path, split: Split) -> anyhow::Result<Vec<Row>> {
     let mut rows: Vec<Row> = Vec::new();
     for file in tsv_files(data)? {
         let (read, skipped) = checkworthy::read(&file)?;
@@ -32,7 +32,13 @@ pub fn run(data: &Path, common: &Common) -> anyhow::Result<bool> {
     if rows.is_empty() {
         return Err(nothing_to_score("sentences", data, split));
     }
-    let product = Product::new(&common.product, Options::default());
+    Ok(rows)
+}
+
+pub fn run(data: &Path, common: &Common) -> anyhow::Result<bool> {
+    let split: Split = common.split.into();
+    let rows = rows(data, split)?;
+    let product = Product::new(&common.product, false);
     let progress = Progress::for_output("analysed");
     let (mut tp, mut fp, mut fneg) = (0usize, 0usize, 0usize);
     for (i, row) in rows.iter().enumerate() {

@@ -4,10 +4,10 @@
 //! By default it scores the sealed split ([`spinscope_core::eval::splits`]): text that no
 //! fitting or tuning has seen.
 
-mod checkworthy;
+pub(crate) mod checkworthy;
 mod extraction;
-mod polnear;
-mod ptc;
+pub(crate) mod polnear;
+pub(crate) mod ptc;
 
 use std::path::PathBuf;
 
@@ -70,7 +70,7 @@ pub enum EvalCommand {
 #[derive(clap::Args, Debug, Clone)]
 pub struct Common {
     /// Which part of the data set: `sealed` (kept for reporting, never fitted or tuned on),
-    /// `fit` (what training and tuning use), or `all`.
+    /// `tune` (calibration and thresholds), `train` (the models), `fit` (both), or `all`.
     #[arg(long, value_enum, default_value_t = SplitArg::Sealed)]
     split: SplitArg,
     #[command(flatten)]
@@ -82,6 +82,11 @@ pub struct Common {
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SplitArg {
     Sealed,
+    /// Where calibration and thresholds are fitted (no model saw it).
+    Tune,
+    /// What the models are fitted on.
+    Train,
+    /// Tune and train: everything but the sealed split.
     Fit,
     All,
 }
@@ -90,6 +95,8 @@ impl From<SplitArg> for Split {
     fn from(s: SplitArg) -> Split {
         match s {
             SplitArg::Sealed => Split::Sealed,
+            SplitArg::Tune => Split::Tune,
+            SplitArg::Train => Split::Train,
             SplitArg::Fit => Split::Fit,
             SplitArg::All => Split::All,
         }

@@ -1,18 +1,19 @@
 //! `eval polnear`: the report's attribution findings (source, cue, content) against PolNeAR.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use spinscope_core::eval::attribution_relations::{self as polnear, Roles, Scores};
 use spinscope_core::eval::splits::{DataSet, Split};
 use spinscope_core::report::Finding;
-use spinscope_core::{Options, Span};
+use spinscope_core::Span;
 
 use super::{nothing_to_score, prf, Common, EvalFormat, Scored};
 use crate::product::{each_document, Product, Read};
 use crate::progress::Progress;
 
-pub fn run(data: &Path, common: &Common) -> anyhow::Result<bool> {
-    let split: Split = common.split.into();
+/// The (text, annotation) files of `split` in the PolNeAR folder `data`; an error when there
+/// are none.
+pub(crate) fn articles(data: &Path, split: Split) -> anyhow::Result<Vec<(PathBuf, PathBuf)>> {
     let articles: Vec<_> = polnear::annotated(data)?
         .into_iter()
         .filter(|(text, _)| split.keeps(DataSet::Polnear, &stem(text)))
@@ -20,7 +21,13 @@ pub fn run(data: &Path, common: &Common) -> anyhow::Result<bool> {
     if articles.is_empty() {
         return Err(nothing_to_score("articles", data, split));
     }
-    let product = Product::new(&common.product, Options::default());
+    Ok(articles)
+}
+
+pub fn run(data: &Path, common: &Common) -> anyhow::Result<bool> {
+    let split: Split = common.split.into();
+    let articles = articles(data, split)?;
+    let product = Product::new(&common.product, false);
     let progress = Progress::for_output("analysed");
     let mut scores = Scores::default();
     let mut all_ok = true;
@@ -77,7 +84,7 @@ fn stem(path: &Path) -> String {
 }
 
 /// The source, cue and content of every attribution finding (code points).
-fn roles(report: &spinscope_core::Report) -> Roles {
+pub(crate) fn roles(report: &spinscope_core::Report) -> Roles {
     let mut roles = Roles::default();
     for f in &report.findings {
         if let Finding::Attribution {

@@ -8,14 +8,14 @@ use spinscope_core::eval::ptc::{self, parse_labels, score_si, score_tc};
 use spinscope_core::eval::spans::Prf;
 use spinscope_core::eval::splits::{DataSet, Split};
 use spinscope_core::report::{ptc_article_id, write_ptc, Finding};
-use spinscope_core::{Options, Span, Technique};
+use spinscope_core::{Span, Technique};
 
 use super::{nothing_to_score, prf, Common, EvalFormat, Scored};
 use crate::product::{each_document, label_template, Product, Read};
 use crate::progress::Progress;
 
-pub fn run(data: &Path, common: &Common) -> anyhow::Result<bool> {
-    let split: Split = common.split.into();
+/// The articles of `split` in the PTC folder `data`; an error when there are none.
+pub(crate) fn articles(data: &Path, split: Split) -> anyhow::Result<Vec<ptc::Article>> {
     let articles: Vec<ptc::Article> = ptc::load(data)?
         .into_iter()
         .filter(|a| split.keeps(DataSet::Ptc, &a.id))
@@ -23,11 +23,17 @@ pub fn run(data: &Path, common: &Common) -> anyhow::Result<bool> {
     if articles.is_empty() {
         return Err(nothing_to_score("articles", data, split));
     }
+    Ok(articles)
+}
+
+pub fn run(data: &Path, common: &Common) -> anyhow::Result<bool> {
+    let split: Split = common.split.into();
+    let articles = articles(data, split)?;
     let files: Vec<String> = articles
         .iter()
         .map(|a| a.path.display().to_string())
         .collect();
-    let product = Product::new(&common.product, Options::default());
+    let product = Product::new(&common.product, false);
     let gold_si: BTreeMap<String, Vec<Span>> = articles
         .iter()
         .map(|a| (a.id.clone(), a.spans.iter().map(|(_, s)| *s).collect()))

@@ -15,8 +15,11 @@ use crate::text::TextView;
 
 const BITS: u32 = 18;
 const WEIGHTS: &[u8] = include_bytes!("../../../../models/claims.bin");
-/// A sentence is reported as a claim from this check-worthiness on.
+/// The linear model's decision threshold (what its training and cross-validation score at).
 pub const THRESHOLD: f32 = 0.5;
+/// A sentence is a candidate claim from this raw check-worthiness on; calibration then gives
+/// its probability and the report threshold decides whether it is shown.
+pub const CANDIDATE_MIN_SCORE: f32 = 0.2;
 
 fn shipped() -> Option<&'static Linear> {
     static MODEL: OnceLock<Option<Linear>> = OnceLock::new();
@@ -187,7 +190,7 @@ fn chinese_score(text: &str) -> (f32, String) {
     )
 }
 
-/// Claim findings for every sentence scored at or above [`THRESHOLD`].
+/// Claim findings for every sentence scored at or above [`CANDIDATE_MIN_SCORE`].
 pub fn find(view: &TextView<'_>, out: &mut Vec<Finding>) {
     let model = shipped();
     for s in &view.sentences {
@@ -197,7 +200,7 @@ pub fn find(view: &TextView<'_>, out: &mut Vec<Finding>) {
             (Lang::En, Some(m)) if s.tokens.len() <= 200 => {
                 let x = features(text, true);
                 let p = m.probabilities(&x)[0];
-                if p < THRESHOLD {
+                if p < CANDIDATE_MIN_SCORE {
                     continue;
                 }
                 let why: Vec<String> = m
@@ -215,7 +218,7 @@ pub fn find(view: &TextView<'_>, out: &mut Vec<Finding>) {
             }
             _ => continue,
         };
-        if score < THRESHOLD {
+        if score < CANDIDATE_MIN_SCORE {
             continue;
         }
         out.push(Finding::Claim {

@@ -1,7 +1,9 @@
 //! The analysers. Each is a plain function over the segmented text that appends findings with
-//! byte offsets; the report converts them.
+//! byte offsets; [`calibration`] then turns every raw score into a probability and the report
+//! shows the findings at or above its kind's threshold.
 
 pub mod attribution;
+pub mod calibration;
 pub mod claims;
 pub mod lexicon;
 pub mod scare_quotes;
@@ -11,18 +13,39 @@ use crate::doc::Document;
 use crate::report::{Finding, Report};
 use crate::text::TextView;
 
+pub use calibration::{Calibration, Thresholds, Tier};
+
 /// How to analyse.
 #[derive(Debug, Clone, Default)]
 pub struct Options {
     /// Put the document's text into the report (`document.text`).
     pub include_text: bool,
+    /// Per-kind thresholds that replace the shipped ones (`--min-score KIND=P`).
+    pub min_score: Vec<(String, f32)>,
+    /// Show every finding, whatever its score (`--all`).
+    pub all: bool,
+    /// Leave scores raw and show everything: what `train calibration` fits the calibration on.
+    /// Reports for people and `eval` never set it.
+    pub raw_scores: bool,
+}
+
+impl Options {
+    /// The thresholds a report of `tier` shows findings from.
+    pub fn thresholds(&self, tier: Tier) -> Thresholds {
+        if self.all || self.raw_scores {
+            return Thresholds::none();
+        }
+        let mut t = Calibration::shipped().thresholds(tier);
+        for (kind, score) in &self.min_score {
+            t.set(kind, *score);
+        }
+        t
+    }
 }
 
 /// Analyses one document with the rule tier.
 pub fn analyze(doc: &Document, options: &Options) -> Report {
-    let view = TextView::new(&doc.text);
-    let findings = find(doc, &view);
-    Report::new(doc, &view, findings, options.include_text)
+    analyze_with(doc, options, None).0
 }
 
 /// A further tier run after the rules on the same segmented text: the learned tier of
@@ -44,8 +67,9 @@ pub trait Annotator: Send + Sync + std::fmt::Debug {
     }
 }
 
-/// Analyses one document with the rules, then `extra` when given. When `extra` fails on this
-/// document the report holds the rules' findings and the reason comes back for a warning.
+/// Analyses one document with the rules, then `extra` when given; calibrates every score and
+/// keeps what the thresholds show. When `extra` fails on this document the report holds the
+/// rules' findings (shown as the fast tier's) and the reason comes back for a warning.
 pub fn analyze_with(
     doc: &Document,
     options: &Options,
@@ -54,6 +78,21 @@ pub fn analyze_with(
     let view = TextView::new(&doc.text);
     let mut findings = find(doc, &view);
     let warning = extra.and_then(|extra| extra.annotate(&view, &mut findings).err());
+    techniques::repetition::gather(&view, &mut findings);
+    let tier = if extra.is_some() && warning.is_none() {
+        Tier::Full
+    } else {
+        Tier::Fast
+    };
+    if !options.raw_scores {
+        let chinese = |at: usize| {
+            view.sentence_at(at)
+                .is_some_and(|s| view.sentences[s].lang == crate::doc::Lang::Zh)
+        };
+        Calibration::shipped().apply(&mut findings, tier, &chinese);
+    }
+    let thresholds = options.thresholds(tier);
+    findings.retain(|f| thresholds.shows(f));
     (
         Report::new(doc, &view, findings, options.include_text),
         warning,

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use super::splits::{self, DataSet};
+use super::splits::{self, DataSet, LeftOut};
 use crate::error::{Error, Result};
 
 /// Labelled sentences: (text, is check-worthy).
@@ -17,12 +17,17 @@ pub struct Row {
     pub yes: bool,
 }
 
-/// Reads a CheckThat! TSV for fitting: (sentence, is check-worthy) pairs and the lines it
-/// skipped. Refuses a file holding sealed rows ([`splits`]): the dev file is kept for `eval`.
-pub fn load(path: &Path) -> Result<(Labelled, Vec<usize>)> {
+/// Reads the rows of a CheckThat! TSV that models may be fitted on: (sentence, is
+/// check-worthy) pairs of the train part ([`splits`]: dev is sealed, a fifth of train is the
+/// tune part), the lines it skipped, and how many held-out rows it left out.
+pub fn load(path: &Path) -> Result<(Labelled, Vec<usize>, LeftOut)> {
     let (rows, skipped) = read(path)?;
-    splits::refuse_sealed(DataSet::Checkworthy, rows.iter().map(|r| r.id.as_str()))?;
-    Ok((rows.into_iter().map(|r| (r.text, r.yes)).collect(), skipped))
+    let (rows, left_out) = splits::train_part(DataSet::Checkworthy, rows, |r| &r.id);
+    Ok((
+        rows.into_iter().map(|r| (r.text, r.yes)).collect(),
+        skipped,
+        left_out,
+    ))
 }
 
 /// Reads a CheckThat! TSV into rows, and the lines it skipped: the published train file has

@@ -5,5 +5,6 @@ pub mod brat;
 pub mod checkworthy;
 pub mod extraction;
 pub mod ptc;
+pub mod reliability;
 pub mod spans;
 pub mod splits;

@@ -453,14 +453,14 @@ pub mod training {
     pub const THRESHOLDS: [f32; 6] = [0.1, 0.15, 0.2, 0.25, 0.3, 0.4];
 
     /// K-fold cross-validation by article (article i is in fold i mod k): an estimate of the
-    /// training recipe, not of the shipped models. Refuses sealed articles.
+    /// training recipe, not of the shipped models. Refuses held-out articles.
     pub fn cross_validate(
         prepared: &[Prepared<'_>],
         folds: usize,
         cfg: &TrainConfig,
         mut progress: impl FnMut(usize),
     ) -> Result<Vec<FoldScore>> {
-        splits::refuse_sealed(DataSet::Ptc, prepared.iter().map(|p| p.id.as_str()))?;
+        splits::refuse_held_out(DataSet::Ptc, prepared.iter().map(|p| p.id.as_str()))?;
         (0..folds)
             .map(|k| {
                 let train: Vec<&Prepared<'_>> = prepared
@@ -483,9 +483,9 @@ pub mod training {
             .collect()
     }
 
-    /// The tagger and classifier fitted on `docs`; refuses sealed articles.
+    /// The tagger and classifier fitted on `docs`; refuses held-out (sealed, tune) articles.
     pub fn train_on(docs: &[&Prepared<'_>], cfg: &TrainConfig) -> Result<TechniqueModels> {
-        splits::refuse_sealed(DataSet::Ptc, docs.iter().map(|p| p.id.as_str()))?;
+        splits::refuse_held_out(DataSet::Ptc, docs.iter().map(|p| p.id.as_str()))?;
         let data: Vec<techniques::model::TrainingDoc<'_>> = docs
             .iter()
             .map(|p| (p.view.clone(), p.rules.clone(), p.gold.clone()))
@@ -559,7 +559,7 @@ pub mod training {
         use super::*;
 
         #[test]
-        fn fitting_refuses_a_sealed_article() {
+        fn fitting_refuses_a_held_out_article() {
             let sealed = DataSet::Ptc.sealed().iter().next().expect("a sealed id");
             let article = |id: &str| Article {
                 id: id.to_string(),

@@ -1,9 +1,11 @@
-//! Sealed splits: the part of each data set kept for reporting, never for fitting or tuning.
+//! The parts of each data set: **sealed** (kept for reporting, never fitted or tuned on),
+//! **tune** (where the product's calibration and report thresholds are fitted, by running it;
+//! the models never see it) and **train** (what models are fitted on: the rest).
 //!
-//! Each list (`data/splits/<set>-sealed.txt`, ids only) was drawn once by the rule that
-//! `scripts/make-splits` states and checks: a hash of the set's name and the id, so no one chose
-//! which texts are hard. Training refuses a sealed id ([`refuse_sealed`]); `eval --split sealed`
-//! scores exactly these.
+//! Each list (`data/splits/<set>-sealed.txt`, `<set>-tune.txt`, ids only) was drawn once by the
+//! rule that `scripts/make-splits` states and checks: a hash of the set's name and the id, so no
+//! one chose which texts are hard. Fitting refuses a held-out id ([`refuse_held_out`]); `eval
+//! --split sealed` scores exactly the sealed ids.
 
 use std::collections::BTreeSet;
 use std::sync::OnceLock;
@@ -25,6 +27,22 @@ pub enum DataSet {
     Trafilatura,
     /// Mozilla Readability's test pages, by folder name.
     Readability,
+}
+
+/// A held-out part of a data set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    Sealed,
+    Tune,
+}
+
+impl Part {
+    pub const fn name(self) -> &'static str {
+        match self {
+            Part::Sealed => "sealed",
+            Part::Tune => "tune",
+        }
+    }
 }
 
 impl DataSet {
@@ -49,23 +67,39 @@ impl DataSet {
         }
     }
 
-    fn list(self) -> &'static str {
-        match self {
-            DataSet::Ptc => include_str!("../../data/splits/ptc-sealed.txt"),
-            DataSet::Polnear => include_str!("../../data/splits/polnear-sealed.txt"),
-            DataSet::Checkworthy => include_str!("../../data/splits/checkworthy-sealed.txt"),
-            DataSet::Zyte => include_str!("../../data/splits/zyte-sealed.txt"),
-            DataSet::Trafilatura => include_str!("../../data/splits/trafilatura-sealed.txt"),
-            DataSet::Readability => include_str!("../../data/splits/readability-sealed.txt"),
+    fn list(self, part: Part) -> &'static str {
+        match (self, part) {
+            (DataSet::Ptc, Part::Sealed) => include_str!("../../data/splits/ptc-sealed.txt"),
+            (DataSet::Polnear, Part::Sealed) => {
+                include_str!("../../data/splits/polnear-sealed.txt")
+            }
+            (DataSet::Checkworthy, Part::Sealed) => {
+                include_str!("../../data/splits/checkworthy-sealed.txt")
+            }
+            (DataSet::Zyte, Part::Sealed) => include_str!("../../data/splits/zyte-sealed.txt"),
+            (DataSet::Trafilatura, Part::Sealed) => {
+                include_str!("../../data/splits/trafilatura-sealed.txt")
+            }
+            (DataSet::Readability, Part::Sealed) => {
+                include_str!("../../data/splits/readability-sealed.txt")
+            }
+            (DataSet::Ptc, Part::Tune) => include_str!("../../data/splits/ptc-tune.txt"),
+            (DataSet::Polnear, Part::Tune) => include_str!("../../data/splits/polnear-tune.txt"),
+            (DataSet::Checkworthy, Part::Tune) => {
+                include_str!("../../data/splits/checkworthy-tune.txt")
+            }
+            // Extraction is rules only: nothing to calibrate.
+            (DataSet::Zyte | DataSet::Trafilatura | DataSet::Readability, Part::Tune) => "",
         }
     }
 
-    /// The sealed ids, parsed once.
-    pub fn sealed(self) -> &'static BTreeSet<String> {
-        static LISTS: [OnceLock<BTreeSet<String>>; 6] = [const { OnceLock::new() }; 6];
-        let index = DataSet::ALL.iter().position(|&d| d == self).unwrap_or(0);
+    /// The ids of one part, parsed once.
+    pub fn ids(self, part: Part) -> &'static BTreeSet<String> {
+        static LISTS: [OnceLock<BTreeSet<String>>; 12] = [const { OnceLock::new() }; 12];
+        let set = DataSet::ALL.iter().position(|&d| d == self).unwrap_or(0);
+        let index = 2 * set + usize::from(part == Part::Tune);
         LISTS[index].get_or_init(|| {
-            self.list()
+            self.list(part)
                 .lines()
                 .map(str::trim)
                 .filter(|l| !l.is_empty())
@@ -74,8 +108,20 @@ impl DataSet {
         })
     }
 
+    /// The sealed ids.
+    pub fn sealed(self) -> &'static BTreeSet<String> {
+        self.ids(Part::Sealed)
+    }
+
     pub fn is_sealed(self, id: &str) -> bool {
         self.sealed().contains(id)
+    }
+
+    /// The held-out part `id` belongs to, if any.
+    pub fn held_out(self, id: &str) -> Option<Part> {
+        [Part::Sealed, Part::Tune]
+            .into_iter()
+            .find(|&p| self.ids(p).contains(id))
     }
 }
 
@@ -85,17 +131,24 @@ pub enum Split {
     /// The sealed ids only: the figures a report or README quotes.
     #[default]
     Sealed,
-    /// Everything else: what fitting and tuning may look at.
+    /// The tune part: where calibration and thresholds are fitted.
+    Tune,
+    /// What models are fitted on: neither sealed nor tune.
+    Train,
+    /// Everything but the sealed ids (tune and train).
     Fit,
-    /// Both (the figure is then partly on fitted text; say so when quoting it).
+    /// Everything (the figure is then partly on fitted text; say so when quoting it).
     All,
 }
 
 impl Split {
     pub fn keeps(self, set: DataSet, id: &str) -> bool {
+        let part = set.held_out(id);
         match self {
-            Split::Sealed => set.is_sealed(id),
-            Split::Fit => !set.is_sealed(id),
+            Split::Sealed => part == Some(Part::Sealed),
+            Split::Tune => part == Some(Part::Tune),
+            Split::Train => part.is_none(),
+            Split::Fit => part != Some(Part::Sealed),
             Split::All => true,
         }
     }
@@ -103,35 +156,66 @@ impl Split {
     pub const fn name(self) -> &'static str {
         match self {
             Split::Sealed => "sealed",
+            Split::Tune => "tune",
+            Split::Train => "train",
             Split::Fit => "fit",
             Split::All => "all",
         }
     }
 }
 
-/// An error when any of `ids` is sealed in `set`: fitting or tuning on it would make the sealed
-/// figures meaningless. Training calls this on everything it is about to fit.
-pub fn refuse_sealed<'a>(set: DataSet, ids: impl IntoIterator<Item = &'a str>) -> Result<()> {
-    let sealed: Vec<&str> = ids.into_iter().filter(|id| set.is_sealed(id)).collect();
-    match sealed.first() {
+/// An error when any of `ids` is held out in `set` (sealed or tune): fitting on it would make
+/// the sealed figures, or the calibration, meaningless. Every fitting routine calls this.
+pub fn refuse_held_out<'a>(set: DataSet, ids: impl IntoIterator<Item = &'a str>) -> Result<()> {
+    let mut held: Vec<(&str, Part)> = ids
+        .into_iter()
+        .filter_map(|id| set.held_out(id).map(|p| (id, p)))
+        .collect();
+    // The sealed ones are the worse news: name one of those first.
+    held.sort_by_key(|&(_, p)| p != Part::Sealed);
+    match held.first() {
         None => Ok(()),
-        Some(first) => Err(Error::Sealed {
+        Some(&(first, part)) => Err(Error::HeldOut {
             set: set.name(),
-            count: sealed.len(),
+            part: part.name(),
+            count: held.len(),
             first: first.to_string(),
         }),
     }
 }
 
-/// `items` without the sealed ones of `set`, and how many were left out.
-pub fn fit_part<T>(set: DataSet, items: Vec<T>, id: impl Fn(&T) -> &str) -> (Vec<T>, usize) {
-    let before = items.len();
-    let kept: Vec<T> = items
+/// The train part of `items` (neither sealed nor tune), and how many sealed and tune ones were
+/// left out.
+pub fn train_part<T>(set: DataSet, items: Vec<T>, id: impl Fn(&T) -> &str) -> (Vec<T>, LeftOut) {
+    let mut left_out = LeftOut::default();
+    let kept = items
         .into_iter()
-        .filter(|item| !set.is_sealed(id(item)))
+        .filter(|item| match set.held_out(id(item)) {
+            None => true,
+            Some(Part::Sealed) => {
+                left_out.sealed += 1;
+                false
+            }
+            Some(Part::Tune) => {
+                left_out.tune += 1;
+                false
+            }
+        })
         .collect();
-    let left_out = before - kept.len();
     (kept, left_out)
+}
+
+/// What [`train_part`] left out.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LeftOut {
+    pub sealed: usize,
+    pub tune: usize,
+}
+
+impl std::fmt::Display for LeftOut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} sealed and {} tune left out", self.sealed, self.tune)
+    }
 }
 
 #[cfg(test)]
@@ -140,8 +224,8 @@ mod tests {
     use sha2::{Digest, Sha256};
 
     /// The hash rule of `scripts/make-splits`.
-    fn bucket(set: DataSet, id: &str) -> u64 {
-        let digest = Sha256::digest(format!("spinscope-sealed/{}/{id}", set.name()).as_bytes());
+    fn bucket(set: DataSet, id: &str, salt: &str) -> u64 {
+        let digest = Sha256::digest(format!("{salt}/{}/{id}", set.name()).as_bytes());
         let mut first = [0u8; 8];
         first.copy_from_slice(&digest[..8]);
         u64::from_be_bytes(first) % 10
@@ -157,11 +241,19 @@ mod tests {
         };
         for set in DataSet::ALL {
             assert!(!set.sealed().is_empty(), "{}: empty list", set.name());
-            let Some(limit) = limit(set) else { continue };
-            for id in set.sealed() {
+            if let Some(limit) = limit(set) {
+                for id in set.sealed() {
+                    assert!(
+                        bucket(set, id, "spinscope-sealed") < limit,
+                        "{}: {id} does not follow the rule",
+                        set.name()
+                    );
+                }
+            }
+            for id in set.ids(Part::Tune) {
                 assert!(
-                    bucket(set, id) < limit,
-                    "{}: {id} does not follow the rule",
+                    bucket(set, id, "spinscope-tune") < 2 && !set.is_sealed(id),
+                    "{}: tune id {id} does not follow the rule",
                     set.name()
                 );
             }
@@ -171,25 +263,45 @@ mod tests {
             .sealed()
             .iter()
             .all(|id| id.as_str() >= "politico_2016-04-08_families-of-mass-shooting-victim"));
+        for set in [DataSet::Ptc, DataSet::Polnear, DataSet::Checkworthy] {
+            assert!(
+                !set.ids(Part::Tune).is_empty(),
+                "{}: no tune part",
+                set.name()
+            );
+        }
     }
 
     #[test]
-    fn sealed_ids_are_refused_and_left_out_of_fitting() {
+    fn held_out_ids_are_refused_and_left_out_of_fitting() {
         let sealed = DataSet::Ptc
             .sealed()
             .iter()
             .next()
             .expect("a sealed id")
             .clone();
-        assert!(refuse_sealed(DataSet::Ptc, ["not-a-ptc-id"]).is_ok());
-        let e = refuse_sealed(DataSet::Ptc, ["not-a-ptc-id", sealed.as_str()])
-            .expect_err("a sealed id is refused");
-        assert!(e.to_string().contains(&sealed), "{e}");
+        let tune = DataSet::Ptc
+            .ids(Part::Tune)
+            .iter()
+            .next()
+            .expect("a tune id")
+            .clone();
+        assert!(refuse_held_out(DataSet::Ptc, ["not-a-ptc-id"]).is_ok());
+        let e = refuse_held_out(DataSet::Ptc, [tune.as_str(), sealed.as_str()])
+            .expect_err("held-out ids are refused");
+        assert!(
+            e.to_string().contains(&sealed) && e.to_string().contains("sealed"),
+            "{e}"
+        );
+        let e = refuse_held_out(DataSet::Ptc, [tune.as_str()]).expect_err("tune is refused");
+        assert!(e.to_string().contains("tune"), "{e}");
         assert!(
             Split::Sealed.keeps(DataSet::Ptc, &sealed) && !Split::Fit.keeps(DataSet::Ptc, &sealed)
         );
-        let (kept, left_out) = fit_part(DataSet::Ptc, vec!["x".to_string(), sealed], |s| s);
-        assert_eq!((kept, left_out), (vec!["x".to_string()], 1));
-        assert!(Split::Fit.keeps(DataSet::Ptc, "x") && !Split::Sealed.keeps(DataSet::Ptc, "x"));
+        assert!(Split::Tune.keeps(DataSet::Ptc, &tune) && Split::Fit.keeps(DataSet::Ptc, &tune));
+        assert!(!Split::Train.keeps(DataSet::Ptc, &tune) && Split::Train.keeps(DataSet::Ptc, "x"));
+        let (kept, left_out) = train_part(DataSet::Ptc, vec!["x".to_string(), sealed, tune], |s| s);
+        assert_eq!(kept, vec!["x".to_string()]);
+        assert_eq!(left_out, LeftOut { sealed: 1, tune: 1 });
     }
 }

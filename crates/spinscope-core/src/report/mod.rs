@@ -14,7 +14,7 @@ use serde::Serialize;
 use crate::doc::{Document, OffsetMap, Span};
 use crate::text::TextView;
 
-pub use ptc::{ptc_article_id, write_ptc};
+pub use ptc::{ptc_article_id, technique_spans, write_ptc};
 pub use table::write_table;
 
 pub const SCHEMA: &str = "spinscope/report@1";
@@ -191,6 +191,9 @@ pub enum Finding {
         score: f32,
         detector: String,
         evidence: String,
+        /// A repeated message's every use (`start`/`end` is the first); absent otherwise.
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        occurrences: Vec<Range>,
     },
     Attribution {
         #[serde(flatten)]
@@ -201,6 +204,7 @@ pub enum Finding {
         quote: QuoteKind,
         anonymous: bool,
         self_citation: bool,
+        score: f32,
         detector: String,
         evidence: String,
     },
@@ -274,8 +278,18 @@ impl Finding {
                     content.end = map.char_index(content.end);
                 }
             }
-            Finding::Technique { extent, .. }
-            | Finding::ScareQuote { extent, .. }
+            Finding::Technique {
+                extent,
+                occurrences,
+                ..
+            } => {
+                fill(extent);
+                for o in occurrences {
+                    o.start = map.char_index(o.start);
+                    o.end = map.char_index(o.end);
+                }
+            }
+            Finding::ScareQuote { extent, .. }
             | Finding::Claim { extent, .. }
             | Finding::Reuse { extent, .. } => fill(extent),
         }

@@ -2,7 +2,7 @@
 
 use std::io::{self, Write};
 
-use super::{Finding, Report};
+use super::{Finding, Report, Technique};
 
 /// The article id PTC files use: `123` for a document named `article123`; the id unchanged
 /// otherwise.
@@ -10,21 +10,36 @@ pub fn ptc_article_id(document_id: &str) -> &str {
     document_id.strip_prefix("article").unwrap_or(document_id)
 }
 
-/// Writes the report's technique spans, in report order.
+/// Writes the report's technique spans, in report order: one line per finding, and one per
+/// occurrence of a repeated message, as PTC annotates every use.
 pub fn write_ptc(out: &mut dyn Write, report: &Report) -> io::Result<()> {
     let id = ptc_article_id(&report.document.id);
-    for f in &report.findings {
-        if let Finding::Technique { label, extent, .. } = f {
-            writeln!(
-                out,
-                "{id}\t{}\t{}\t{}",
-                label.label(),
-                extent.start,
-                extent.end
-            )?;
-        }
+    for (label, start, end) in technique_spans(report) {
+        writeln!(out, "{id}\t{}\t{start}\t{end}", label.label())?;
     }
     Ok(())
+}
+
+/// Every technique span of a report (code points): each finding's, or each occurrence of a
+/// repeated message.
+pub fn technique_spans(report: &Report) -> Vec<(Technique, usize, usize)> {
+    let mut out = Vec::new();
+    for f in &report.findings {
+        if let Finding::Technique {
+            label,
+            extent,
+            occurrences,
+            ..
+        } = f
+        {
+            if occurrences.is_empty() {
+                out.push((*label, extent.start, extent.end));
+            } else {
+                out.extend(occurrences.iter().map(|o| (*label, o.start, o.end)));
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -30,6 +30,11 @@ fn lexicon() -> &'static Lexicon {
     })
 }
 
+/// Whether `word` (lower-case) is a reporting verb of `data/en/reporting_verbs.txt`.
+pub fn is_reporting_verb(word: &str) -> bool {
+    lexicon().verbs.contains(word)
+}
+
 /// Cue verbs whose object is the person told ("told reporters that…").
 const TELL: [&str; 9] = [
     "told", "tells", "tell", "telling", "informed", "inform", "asked", "asks", "ask",

@@ -3,6 +3,7 @@
 //! pronouns ("They also pointed out…") to the previous source.
 
 mod en;
+pub use en::is_reporting_verb;
 mod outlet;
 mod zh;
 
@@ -122,6 +123,7 @@ impl Attribution {
             quote,
             anonymous,
             self_citation: self.self_citation,
+            score: RAW_RULE_SCORE,
             detector: if self.rule == MODEL {
                 MODEL.to_string()
             } else {
@@ -180,6 +182,10 @@ fn content_from(view: &TextView<'_>, sentence: Span, start: usize) -> Option<Spa
 
 /// The `rule` of attributions a learned model found; their findings say `detector: "model"`.
 pub const MODEL: &str = "model";
+
+/// A rule attribution's score before calibration (`analyze::calibration` replaces it with its
+/// pattern's measured precision): about what the rules score on PolNeAR's sources overall.
+pub const RAW_RULE_SCORE: f32 = 0.8;
 
 /// An attribution found by someone other than the rules (the learned tier's tagger), with its
 /// source classified as the rules classify theirs: named, anonymous, the outlet itself…

@@ -113,6 +113,7 @@ fn scan(list: &List, haystack: &str, original: &str, detector: &'static str, out
                     span.slice(original),
                     technique.label()
                 ),
+                occurrences: Vec::new(),
             });
         }
     }

@@ -5,11 +5,11 @@
 mod lexicon;
 pub mod model;
 mod patterns;
-mod repetition;
+pub mod repetition;
 
 use super::attribution::{self, Attribution};
 use crate::doc::{Document, Span};
-use crate::report::{Extent, Finding, SourceType, Technique};
+use crate::report::{Extent, Finding, Range, SourceType, Technique};
 use crate::text::TextView;
 
 /// One technique found by a rule, with byte offsets.
@@ -20,6 +20,8 @@ pub struct Hit {
     pub score: f32,
     pub detector: &'static str,
     pub evidence: String,
+    /// A repeated message's every use (its `span` is the first); empty for other techniques.
+    pub occurrences: Vec<Span>,
 }
 
 impl Hit {
@@ -30,24 +32,38 @@ impl Hit {
             score: self.score,
             detector: self.detector.to_string(),
             evidence: self.evidence,
+            occurrences: self
+                .occurrences
+                .into_iter()
+                .map(|s| Range {
+                    start: s.start,
+                    end: s.end,
+                })
+                .collect(),
         }
     }
 }
 
 /// All rule hits for one document, one per technique and span (overlaps of one technique
-/// keep the longer span). The linear tagger's spans need [`DISPLAY_MIN_SCORE`] and a content
-/// word; every output (`--format ptc` too) shows the same findings.
+/// keep the longer span). The linear tagger's spans are candidates from [`CANDIDATE_MIN_SCORE`]
+/// with a content word; calibration decides which a report shows, in every output alike.
 pub fn find(view: &TextView<'_>, attributions: &[Attribution]) -> Vec<Hit> {
     let mut hits = rules(view, attributions);
     if let Some(models) = model::shipped() {
-        let learned = models.find(view, &hits, DISPLAY_MIN_SCORE);
+        let learned = models.find(view, &hits, CANDIDATE_MIN_SCORE);
         hits.extend(
             learned
                 .into_iter()
-                .filter(|h| h.score >= DISPLAY_MIN_SCORE && has_content_word(view, h.span)),
+                .filter(|h| h.score >= CANDIDATE_MIN_SCORE && has_content_word(view, h.span)),
         );
     }
-    merge(hits)
+    // Repeated expressions were the models' features; repeated messages are the findings.
+    hits.retain(|h| h.detector != repetition::REPEATED_EXPRESSION);
+    let messages = repetition::messages(view, &hits);
+    let mut found = merge(hits);
+    found.extend(messages);
+    found.sort_by_key(|h| (h.span.start, h.technique));
+    found
 }
 
 /// The technique of each given span (code point offsets into `doc.text`), as SemEval's TC task
@@ -108,8 +124,10 @@ pub fn rule_hits(view: &TextView<'_>) -> Vec<Hit> {
     rules(view, &attribution::find(&doc, view))
 }
 
-/// The least model score a span needs to appear in a report for people.
-pub const DISPLAY_MIN_SCORE: f32 = 0.55;
+/// The least linear-model score a span needs to be a candidate finding at all: calibration
+/// (fitted on the tune split) then gives its probability and the threshold decides whether a
+/// report shows it. Below this the tagger's spans were hardly ever right on the tune split.
+pub const CANDIDATE_MIN_SCORE: f32 = 0.3;
 
 /// Whether `span` holds a word that is not a stopword: a report for people skips spans of bare
 /// function words and punctuation.
@@ -191,6 +209,7 @@ fn authority(view: &TextView<'_>, attributions: &[Attribution], out: &mut Vec<Hi
             score: 0.65,
             detector: "rules:unnamed-authority",
             evidence: format!("an unnamed authority (“{word}”) is cited to support the claim"),
+            occurrences: Vec::new(),
         });
     }
 }

@@ -503,7 +503,7 @@ impl TechniqueModels {
         let (technique, q) = self.best_technique(&x);
         let score = (p * q).sqrt();
         // Formatting the strongest features is costly; only spans a report shows need them.
-        let evidence = if score >= super::DISPLAY_MIN_SCORE {
+        let evidence = if score >= super::CANDIDATE_MIN_SCORE {
             self.explanation(&x, technique, q)
         } else {
             format!("linear model, p={q:.2}")
@@ -514,6 +514,7 @@ impl TechniqueModels {
             score,
             detector: "model:linear",
             evidence,
+            occurrences: Vec::new(),
         }
     }
 

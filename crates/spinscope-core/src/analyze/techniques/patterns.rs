@@ -95,6 +95,7 @@ pub fn find(view: &TextView<'_>, out: &mut Vec<Hit>) {
                 score: 0.7,
                 detector: p.name,
                 evidence: format!("“{}”: {}", span.slice(view.text), p.why),
+                occurrences: Vec::new(),
             });
         }
     }
@@ -124,6 +125,7 @@ fn slogans(view: &TextView<'_>, out: &mut Vec<Hit>) {
                 score: 0.5,
                 detector: "pattern:short-exclamation",
                 evidence: format!("a short exclamation of {words} words"),
+                occurrences: Vec::new(),
             });
         }
     }

@@ -1,0 +1,251 @@
+//! `spinscope train calibration`: runs the product on the tune split of PTC, PolNeAR and
+//! CheckThat! with raw scores, checks every finding against the annotations, and writes the
+//! maps and thresholds of `analyze::calibration` (models/calibration.txt).
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use spinscope_core::analyze::calibration::{self, Calibration, Group, Map, Tier, KINDS};
+use spinscope_core::eval::attribution_relations as polnear;
+use spinscope_core::eval::reliability::{attribution_right, technique_right};
+use spinscope_core::eval::splits::Split;
+use spinscope_core::report::Finding;
+use spinscope_core::{Document, Span};
+
+use crate::eval::{checkworthy, polnear as polnear_eval, ptc as ptc_eval};
+use crate::product::{self, each_document, Product, Read};
+use crate::progress::Progress;
+
+#[derive(clap::Args, Debug)]
+pub struct CalibrationArgs {
+    /// The data folder holding `ptc/`, `polnear/data/train/` and `checkworthy/` (e.g. ../shared/data).
+    #[arg(long, value_name = "DIR")]
+    data: PathBuf,
+    /// Where calibration.txt goes; rebuild spinscope to ship it.
+    #[arg(long, value_name = "DIR", default_value = "models")]
+    out: PathBuf,
+    /// The precision a report's default threshold keeps on the tune split, per kind.
+    #[arg(long, default_value_t = 0.7)]
+    precision: f32,
+    /// A group of findings gets a map of its own from this many tune examples on.
+    #[arg(long, default_value_t = 40)]
+    min_examples: usize,
+}
+
+/// One finding of the tune split: its group, raw score, and whether the annotations agree.
+struct Example {
+    group: Group,
+    raw: f32,
+    right: bool,
+}
+
+pub fn run(args: &CalibrationArgs) -> anyhow::Result<bool> {
+    let ptc = ptc_eval::articles(&args.data.join("ptc"), Split::Tune)?;
+    let pol = polnear_eval::articles(&args.data.join("polnear/data/train"), Split::Tune)?;
+    let ct = checkworthy::rows(
+        &args
+            .data
+            .join("checkworthy/CT24_checkworthy_english_train.tsv"),
+        Split::Tune,
+    )?;
+    eprintln!(
+        "spinscope: tune split: PTC {} articles, PolNeAR {} articles, CheckThat! {} sentences",
+        ptc.len(),
+        pol.len(),
+        ct.len()
+    );
+    let mut examples: Vec<Example> = Vec::new();
+    for (tier, name) in [
+        (Tier::Full, product::Tier::Full),
+        (Tier::Fast, product::Tier::Fast),
+    ] {
+        let product = Product::raw(name);
+        if product.tier_name() != tier.name() {
+            anyhow::bail!(
+                "the full tier is not installed (scripts/fetch-model): both tiers are calibrated"
+            );
+        }
+        let progress = Progress::for_output(&format!("analysed ({})", tier.name()));
+        let say = |l: &str| progress.say(l);
+        // Techniques on PTC.
+        for a in &ptc {
+            let gold: Vec<Span> = a.spans.iter().map(|(_, s)| *s).collect();
+            for report in reports(&product, &a.path, &progress)? {
+                for f in &report.findings {
+                    if let Finding::Technique { extent, score, .. } = f {
+                        let right = technique_right(Span::new(extent.start, extent.end), &gold);
+                        push(&mut examples, f, tier, *score, right);
+                    }
+                }
+            }
+        }
+        // Attributions on PolNeAR.
+        for (text, ann) in &pol {
+            let gold = polnear::gold(ann)?;
+            for report in reports(&product, text, &progress)? {
+                for f in &report.findings {
+                    if let Finding::Attribution {
+                        source, cue, score, ..
+                    } = f
+                    {
+                        let source = Span::new(source.extent.start, source.extent.end);
+                        let cue = cue.as_ref().map(|c| Span::new(c.start, c.end));
+                        push(
+                            &mut examples,
+                            f,
+                            tier,
+                            *score,
+                            attribution_right(source, cue, &gold),
+                        );
+                    }
+                }
+            }
+        }
+        // Claims on CheckThat!.
+        for row in &ct {
+            let doc = Document::from_text(row.id.clone(), row.text.clone());
+            let report = product.report(&doc, &say);
+            for f in &report.findings {
+                if let Finding::Claim { checkworthy, .. } = f {
+                    push(&mut examples, f, tier, *checkworthy, row.yes);
+                }
+            }
+            progress.document_done();
+        }
+        progress.finish();
+    }
+
+    let mut c = fit_maps(&examples, args.min_examples);
+    for tier in [Tier::Full, Tier::Fast] {
+        for kind in KINDS {
+            let scored: Vec<(f32, bool)> = examples
+                .iter()
+                .filter(|e| e.group.tier == tier && e.group.kind == kind)
+                .map(|e| (calibrated(&c, e), e.right))
+                .collect();
+            if scored.is_empty() {
+                // No annotations to check it against (scare quotes): shown as found.
+                continue;
+            }
+            let t = threshold(&scored, args.precision);
+            let shown: Vec<&(f32, bool)> = scored.iter().filter(|s| s.0 >= t).collect();
+            let right = shown.iter().filter(|s| s.1).count();
+            eprintln!(
+                "spinscope: {} {kind}: threshold {t:.2} shows {} of {} tune findings, {:.2} of them right (all: {:.2})",
+                tier.name(),
+                shown.len(),
+                scored.len(),
+                right as f64 / shown.len().max(1) as f64,
+                scored.iter().filter(|s| s.1).count() as f64 / scored.len() as f64
+            );
+            c.set_threshold(tier, kind, t);
+        }
+    }
+    std::fs::create_dir_all(&args.out).with_context(|| format!("{}", args.out.display()))?;
+    let path = args.out.join("calibration.txt");
+    let header = format!(
+        "spinscope calibration, written by `spinscope train calibration` (spinscope {}): maps fitted\n\
+         on the tune split (PTC {} articles: techniques; PolNeAR {} articles: attributions;\n\
+         CheckThat! train {} sentences: claims), thresholds for precision {:.2} there.\n\
+         Scare quotes have no annotated data: their scores are the rules' own.",
+        env!("CARGO_PKG_VERSION"),
+        ptc.len(),
+        pol.len(),
+        ct.len(),
+        args.precision
+    );
+    std::fs::write(&path, c.write(&header)).with_context(|| format!("{}", path.display()))?;
+    eprintln!(
+        "spinscope: wrote {}; rebuild spinscope to ship it",
+        path.display()
+    );
+    Ok(true)
+}
+
+/// The reports of one file, read as `analyze` reads it.
+fn reports(
+    product: &Product,
+    path: &std::path::Path,
+    progress: &Progress,
+) -> anyhow::Result<Vec<spinscope_core::Report>> {
+    let mut out = Vec::new();
+    each_document(&[path.display().to_string()], progress, |read| {
+        if let Read::Document(doc) = read {
+            out.push(product.report(&doc, &|l| progress.say(l)));
+        }
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+fn push(examples: &mut Vec<Example>, f: &Finding, tier: Tier, raw: f32, right: bool) {
+    if let Some(group) = Group::of(f, tier) {
+        examples.push(Example { group, raw, right });
+    }
+}
+
+/// Where a map is filed: (tier, kind, detector key, agrees key).
+type Key = (Tier, String, String, String);
+
+/// A map for every key with enough examples, and for every (tier, kind) whatever its count.
+fn fit_maps(examples: &[Example], min_examples: usize) -> Calibration {
+    let mut by_key: BTreeMap<Key, Vec<(f32, bool)>> = BTreeMap::new();
+    for e in examples {
+        for (detector, agrees) in e.group.keys() {
+            by_key
+                .entry((e.group.tier, e.group.kind.clone(), detector, agrees))
+                .or_default()
+                .push((e.raw, e.right));
+        }
+    }
+    // A key whose examples are all its next coarser key's says nothing new: left out.
+    let counts: BTreeMap<Key, usize> = by_key.iter().map(|(k, v)| (k.clone(), v.len())).collect();
+    let mut c = Calibration::default();
+    for ((tier, kind, detector, agrees), xs) in by_key {
+        let whole_kind = detector == "*" && agrees == "*";
+        if xs.len() < min_examples && !whole_kind {
+            continue;
+        }
+        let coarser = if agrees != "*" {
+            Some((tier, kind.clone(), detector.clone(), "*".to_string()))
+        } else if !detector.ends_with(":*") && detector != "*" {
+            Some((
+                tier,
+                kind.clone(),
+                format!("{}:*", calibration::family(&detector)),
+                "*".to_string(),
+            ))
+        } else if detector != "*" {
+            Some((tier, kind.clone(), "*".to_string(), "*".to_string()))
+        } else {
+            None
+        };
+        if coarser.is_some_and(|k| counts.get(&k) == Some(&xs.len())) {
+            continue;
+        }
+        // Blocks of a tenth of the examples, 10 to 50 each.
+        let block = (xs.len() / 10).clamp(10, 50);
+        if let Some(map) = Map::fit(&xs, block) {
+            c.insert_map(tier, &kind, &detector, &agrees, map);
+        }
+    }
+    c
+}
+
+fn calibrated(c: &Calibration, e: &Example) -> f32 {
+    c.map_for(&e.group).map_or(e.raw, |(m, _)| m.at(e.raw))
+}
+
+/// The lowest threshold (0.01 steps) at which the findings it shows are right at least
+/// `precision` of the time, ten of them at least; when none is, one above every score.
+fn threshold(scored: &[(f32, bool)], precision: f32) -> f32 {
+    (0..=100)
+        .map(|i| i as f32 / 100.0)
+        .find(|&t| {
+            let shown: Vec<_> = scored.iter().filter(|s| s.0 >= t).collect();
+            shown.len() >= 10
+                && shown.iter().filter(|s| s.1).count() as f32 >= precision * shown.len() as f32
+        })
+        .unwrap_or(1.01)
+}

@@ -1,0 +1,499 @@
+//! Scores that mean what they say, and the thresholds a report shows findings from.
+//!
+//! Every finding leaves its detector with a raw score. Here it becomes a probability that the
+//! finding is right, read off a map fitted by `spinscope train calibration` on the tune split
+//! (text no model was fitted on), by running the product there and checking each finding
+//! against the annotations: a technique is right when annotators marked a technique over it, an
+//! attribution when its source and cue are annotated ones, a claim when the sentence is
+//! check-worthy. Maps are isotonic (the raw score's order is kept) per group of findings — the
+//! tier, a detector, and whether the encoder agreed — falling back to coarser groups where the
+//! tune split has too few examples of one. The file also holds, per tier and kind, the least
+//! score a report shows: the lowest that kept precision at or above the target on the tune
+//! split.
+//!
+//! The file (`models/calibration.txt`) is plain text, compiled into the binary:
+//!
+//! ```text
+//! threshold <tier> <kind> <score>
+//! map <tier> <kind> <detector|family:*|*> <agrees: yes|no|*> <examples> <raw>:<p> ...
+//! ```
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+use crate::report::Finding;
+
+/// What the evidence of a rule finding says when the encoder found the same thing.
+pub const ENCODER_AGREES: &str = "the encoder agrees";
+/// What the evidence of a model finding says when the rules found the same thing.
+pub const RULES_AGREE: &str = "the rules agree";
+
+const SHIPPED: &str = include_str!("../../../../models/calibration.txt");
+
+/// The tier a report comes from: thresholds differ, since the full tier adds findings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Tier {
+    Fast,
+    Full,
+}
+
+impl Tier {
+    pub const fn name(self) -> &'static str {
+        match self {
+            Tier::Fast => "fast",
+            Tier::Full => "full",
+        }
+    }
+}
+
+/// What a finding's evidence says when no annotated data could calibrate its score.
+pub const UNCALIBRATED: &str =
+    "; the score is the detector's own, not calibrated: no annotated Chinese data yet";
+
+/// The kinds of finding that carry a score.
+pub const KINDS: [&str; 4] = ["technique", "attribution", "scare_quote", "claim"];
+
+/// Least scores a report shows, per kind.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Thresholds(BTreeMap<String, f32>);
+
+impl Thresholds {
+    /// Shows everything.
+    pub fn none() -> Thresholds {
+        Thresholds::default()
+    }
+
+    pub fn get(&self, kind: &str) -> f32 {
+        self.0.get(kind).copied().unwrap_or(0.0)
+    }
+
+    /// Sets one kind's threshold (`--min-score KIND=P`).
+    pub fn set(&mut self, kind: &str, score: f32) {
+        self.0.insert(kind.to_string(), score);
+    }
+
+    /// Whether a report shows `f`.
+    pub fn shows(&self, f: &Finding) -> bool {
+        score(f).is_none_or(|s| s >= self.get(f.kind_name()))
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&str, f32)> {
+        self.0.iter().map(|(k, v)| (k.as_str(), *v))
+    }
+}
+
+/// A finding's score: `score`, or `checkworthy` for a claim; none for reuse.
+pub fn score(f: &Finding) -> Option<f32> {
+    match f {
+        Finding::Technique { score, .. }
+        | Finding::Attribution { score, .. }
+        | Finding::ScareQuote { score, .. } => Some(*score),
+        Finding::Claim { checkworthy, .. } => Some(*checkworthy),
+        Finding::Reuse { .. } => None,
+    }
+}
+
+fn score_mut(f: &mut Finding) -> Option<&mut f32> {
+    match f {
+        Finding::Technique { score, .. }
+        | Finding::Attribution { score, .. }
+        | Finding::ScareQuote { score, .. } => Some(score),
+        Finding::Claim { checkworthy, .. } => Some(checkworthy),
+        Finding::Reuse { .. } => None,
+    }
+}
+
+fn detector_and_evidence(f: &Finding) -> Option<(&str, &str)> {
+    match f {
+        Finding::Technique {
+            detector, evidence, ..
+        }
+        | Finding::Attribution {
+            detector, evidence, ..
+        }
+        | Finding::ScareQuote {
+            detector, evidence, ..
+        }
+        | Finding::Claim {
+            detector, evidence, ..
+        } => Some((detector, evidence)),
+        Finding::Reuse { .. } => None,
+    }
+}
+
+fn evidence_mut(f: &mut Finding) -> Option<&mut String> {
+    match f {
+        Finding::Technique { evidence, .. }
+        | Finding::Attribution { evidence, .. }
+        | Finding::ScareQuote { evidence, .. }
+        | Finding::Claim { evidence, .. } => Some(evidence),
+        Finding::Reuse { .. } => None,
+    }
+}
+
+/// The group a finding is calibrated in: the tier that found it, its kind, detector, and
+/// whether the other tier agreed (the encoder with a rule finding, the rules with a model one).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Group {
+    pub tier: Tier,
+    pub kind: String,
+    pub detector: String,
+    pub agrees: bool,
+}
+
+impl Group {
+    pub fn of(f: &Finding, tier: Tier) -> Option<Group> {
+        let (detector, evidence) = detector_and_evidence(f)?;
+        Some(Group {
+            tier,
+            kind: f.kind_name().to_string(),
+            detector: detector.to_string(),
+            agrees: evidence.contains(ENCODER_AGREES) || evidence.contains(RULES_AGREE),
+        })
+    }
+
+    /// The keys a map may be filed under, most specific first.
+    pub fn keys(&self) -> [(String, String); 5] {
+        let agrees = if self.agrees { "yes" } else { "no" };
+        let family = format!("{}:*", family(&self.detector));
+        [
+            (self.detector.clone(), agrees.to_string()),
+            (self.detector.clone(), "*".to_string()),
+            (family.clone(), agrees.to_string()),
+            (family, "*".to_string()),
+            ("*".to_string(), "*".to_string()),
+        ]
+    }
+}
+
+/// A detector's family: the part before the first `:` ("lexicon" of "lexicon:en"), or the
+/// detector itself ("model", "rules+model").
+pub fn family(detector: &str) -> &str {
+    detector.split(':').next().unwrap_or(detector)
+}
+
+/// An isotonic map from a raw score to a probability: knots (raw, p), raw and p both
+/// non-decreasing, read by linear interpolation and flat beyond the ends.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Map {
+    pub examples: usize,
+    pub knots: Vec<(f32, f32)>,
+}
+
+impl Map {
+    pub fn at(&self, raw: f32) -> f32 {
+        let k = &self.knots;
+        match k.iter().position(|&(x, _)| x >= raw) {
+            None => k.last().map_or(raw, |&(_, p)| p),
+            Some(0) => k[0].1,
+            Some(i) => {
+                let ((x0, p0), (x1, p1)) = (k[i - 1], k[i]);
+                if x1 <= x0 {
+                    p1
+                } else {
+                    p0 + (p1 - p0) * (raw - x0) / (x1 - x0)
+                }
+            }
+        }
+    }
+
+    /// Fits the map to (raw score, right) examples: pool-adjacent-violators over the examples
+    /// sorted by score (equal scores always in one block), each block at least `min_block`
+    /// examples (so a lucky run of three does not read as certainty), each block's rate shrunk
+    /// towards the group's with one example's weight.
+    pub fn fit(examples: &[(f32, bool)], min_block: usize) -> Option<Map> {
+        if examples.is_empty() {
+            return None;
+        }
+        let mut sorted = examples.to_vec();
+        sorted.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let overall = sorted.iter().filter(|e| e.1).count() as f64 / sorted.len() as f64;
+        // Blocks: (sum of raw, sum of right, count), cut only between different scores.
+        let mut blocks: Vec<(f64, f64, usize)> = Vec::new();
+        let mut current = (0.0, 0.0, 0usize);
+        for (i, e) in sorted.iter().enumerate() {
+            current = (
+                current.0 + f64::from(e.0),
+                current.1 + f64::from(u8::from(e.1)),
+                current.2 + 1,
+            );
+            let next_differs = sorted.get(i + 1).is_none_or(|n| n.0 != e.0);
+            if current.2 >= min_block.max(1) && next_differs {
+                blocks.push(current);
+                current = (0.0, 0.0, 0);
+            }
+        }
+        if current.2 > 0 {
+            blocks.push(current);
+        }
+        // A short last chunk joins the one before it.
+        if blocks.len() > 1 && blocks.last().is_some_and(|b| b.2 < min_block) {
+            if let Some(last) = blocks.pop() {
+                if let Some(prev) = blocks.last_mut() {
+                    *prev = (prev.0 + last.0, prev.1 + last.1, prev.2 + last.2);
+                }
+            }
+        }
+        // Pool adjacent violators.
+        let rate = |b: &(f64, f64, usize)| b.1 / b.2 as f64;
+        let mut pooled: Vec<(f64, f64, usize)> = Vec::new();
+        for b in blocks {
+            pooled.push(b);
+            while pooled.len() > 1
+                && rate(&pooled[pooled.len() - 2]) >= rate(&pooled[pooled.len() - 1])
+            {
+                let last = pooled.pop().unwrap_or_default();
+                if let Some(prev) = pooled.last_mut() {
+                    *prev = (prev.0 + last.0, prev.1 + last.1, prev.2 + last.2);
+                }
+            }
+        }
+        let knots = pooled
+            .iter()
+            .map(|&(raw, right, n)| {
+                let p = (right + overall) / (n as f64 + 1.0);
+                ((raw / n as f64) as f32, p as f32)
+            })
+            .collect();
+        Some(Map {
+            examples: sorted.len(),
+            knots,
+        })
+    }
+}
+
+/// The shipped maps and thresholds.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Calibration {
+    /// (tier, kind, detector key, agrees key) → map.
+    maps: BTreeMap<(Tier, String, String, String), Map>,
+    thresholds: BTreeMap<(Tier, String), f32>,
+}
+
+impl Calibration {
+    /// The calibration compiled into this binary; empty (raw scores, no thresholds) when the
+    /// file holds none or does not parse.
+    pub fn shipped() -> &'static Calibration {
+        static SHIPPED_CALIBRATION: OnceLock<Calibration> = OnceLock::new();
+        SHIPPED_CALIBRATION.get_or_init(|| Calibration::parse(SHIPPED).unwrap_or_default())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.maps.is_empty()
+    }
+
+    pub fn insert_map(&mut self, tier: Tier, kind: &str, detector: &str, agrees: &str, map: Map) {
+        self.maps
+            .insert((tier, kind.into(), detector.into(), agrees.into()), map);
+    }
+
+    pub fn set_threshold(&mut self, tier: Tier, kind: &str, score: f32) {
+        self.thresholds.insert((tier, kind.to_string()), score);
+    }
+
+    /// The report thresholds of `tier`.
+    pub fn thresholds(&self, tier: Tier) -> Thresholds {
+        let mut t = Thresholds::none();
+        for ((at, kind), &score) in &self.thresholds {
+            if *at == tier {
+                t.set(kind, score);
+            }
+        }
+        t
+    }
+
+    /// The map a finding of `group` is read through, with the key it was found under.
+    pub fn map_for(&self, group: &Group) -> Option<(&Map, String)> {
+        group.keys().into_iter().find_map(|(detector, agrees)| {
+            let key = (group.tier, group.kind.clone(), detector, agrees);
+            self.maps.get(&key).map(|m| {
+                let name = if key.2 == "*" {
+                    format!("all {}s", group.kind)
+                } else {
+                    key.2.clone()
+                };
+                (m, name)
+            })
+        })
+    }
+
+    /// Replaces the raw score of every finding of `tier` with its calibrated probability and
+    /// says so in its evidence. Findings without a map keep their raw score, and so do those
+    /// `uncalibrated` picks by their start (Chinese text: the annotated sets are English, and
+    /// an English map would claim a precision nobody measured), saying so.
+    pub fn apply(
+        &self,
+        findings: &mut [Finding],
+        tier: Tier,
+        uncalibrated: &dyn Fn(usize) -> bool,
+    ) {
+        if self.is_empty() {
+            return;
+        }
+        for f in findings.iter_mut() {
+            if uncalibrated(f.extent().start) {
+                if let Some(evidence) = evidence_mut(f) {
+                    evidence.push_str(UNCALIBRATED);
+                }
+                continue;
+            }
+            let Some(group) = Group::of(f, tier) else {
+                continue;
+            };
+            let Some((map, name)) = self.map_for(&group) else {
+                continue;
+            };
+            let Some(score) = score_mut(f) else { continue };
+            let raw = *score;
+            *score = (map.at(raw) * 1000.0).round() / 1000.0;
+            if let Some(evidence) = evidence_mut(f) {
+                evidence.push_str(&format!(
+                    "; score calibrated on {} tune-split findings of {name} (raw {raw:.2})",
+                    map.examples
+                ));
+            }
+        }
+    }
+
+    /// Reads the text format (module docs).
+    pub fn parse(text: &str) -> Result<Calibration, String> {
+        let mut c = Calibration::default();
+        for (n, line) in text.lines().enumerate() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let bad = |why: &str| format!("models/calibration.txt:{}: {why}", n + 1);
+            let f: Vec<&str> = line.split_whitespace().collect();
+            match f.as_slice() {
+                ["threshold", tier, kind, score] => {
+                    let tier = tier_named(tier).ok_or_else(|| bad("tier is fast or full"))?;
+                    let score: f32 = score.parse().map_err(|_| bad("bad threshold"))?;
+                    c.set_threshold(tier, kind, score);
+                }
+                ["map", tier, kind, detector, agrees, examples, knots @ ..]
+                    if !knots.is_empty() =>
+                {
+                    let tier = tier_named(tier).ok_or_else(|| bad("tier is fast or full"))?;
+                    let examples: usize = examples.parse().map_err(|_| bad("bad count"))?;
+                    let knots = knots
+                        .iter()
+                        .map(|k| {
+                            let (x, p) = k.split_once(':')?;
+                            Some((x.parse().ok()?, p.parse().ok()?))
+                        })
+                        .collect::<Option<Vec<(f32, f32)>>>()
+                        .ok_or_else(|| bad("knots are raw:p"))?;
+                    c.insert_map(tier, kind, detector, agrees, Map { examples, knots });
+                }
+                _ => return Err(bad("expected `threshold …` or `map …`")),
+            }
+        }
+        Ok(c)
+    }
+
+    /// The text format, maps then thresholds, in a stable order.
+    pub fn write(&self, header: &str) -> String {
+        let mut out = String::new();
+        for line in header.lines() {
+            out.push_str(&format!("# {line}\n"));
+        }
+        for ((tier, kind), score) in &self.thresholds {
+            out.push_str(&format!("threshold {} {kind} {score:.3}\n", tier.name()));
+        }
+        for ((tier, kind, detector, agrees), map) in &self.maps {
+            out.push_str(&format!(
+                "map {} {kind} {detector} {agrees} {}",
+                tier.name(),
+                map.examples
+            ));
+            for (x, p) in &map.knots {
+                out.push_str(&format!(" {x:.3}:{p:.3}"));
+            }
+            out.push('\n');
+        }
+        out
+    }
+}
+
+fn tier_named(name: &str) -> Option<Tier> {
+    match name {
+        "fast" => Some(Tier::Fast),
+        "full" => Some(Tier::Full),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn isotonic_maps_keep_order_and_shrink_small_blocks() {
+        // Right more often as the score rises, with one inversion.
+        let mut examples = Vec::new();
+        for i in 0..100 {
+            let raw = i as f32 / 100.0;
+            examples.push((raw, i % 10 < i / 10 || i == 15));
+        }
+        let map = Map::fit(&examples, 10).expect("a map");
+        assert_eq!(map.examples, 100);
+        let ps: Vec<f32> = map.knots.iter().map(|k| k.1).collect();
+        assert!(ps.windows(2).all(|w| w[0] <= w[1]), "{ps:?}");
+        assert!(map.at(0.0) < 0.2 && map.at(0.99) > 0.8, "{map:?}");
+        assert!(map.at(0.99) < 1.0, "never certain from a finite block");
+        // Between knots it interpolates; beyond them it is flat.
+        assert!(map.at(-1.0) == map.knots[0].1 && map.at(2.0) == ps[ps.len() - 1]);
+    }
+
+    #[test]
+    fn the_text_format_reads_back_and_groups_fall_back() {
+        let mut c = Calibration::default();
+        c.set_threshold(Tier::Full, "technique", 0.55);
+        c.insert_map(
+            Tier::Full,
+            "technique",
+            "lexicon:en",
+            "*",
+            Map {
+                examples: 40,
+                knots: vec![(0.5, 0.6), (0.9, 0.8)],
+            },
+        );
+        c.insert_map(
+            Tier::Full,
+            "technique",
+            "*",
+            "*",
+            Map {
+                examples: 400,
+                knots: vec![(0.5, 0.3)],
+            },
+        );
+        let text = c.write("a test");
+        let back = Calibration::parse(&text).expect("parses");
+        assert_eq!(back, c);
+        assert_eq!(back.thresholds(Tier::Full).get("technique"), 0.55);
+        assert_eq!(back.thresholds(Tier::Fast).get("technique"), 0.0);
+        let group = |detector: &str| Group {
+            tier: Tier::Full,
+            kind: "technique".into(),
+            detector: detector.into(),
+            agrees: true,
+        };
+        let (m, name) = back.map_for(&group("lexicon:en")).expect("its own map");
+        assert_eq!((m.examples, name.as_str()), (40, "lexicon:en"));
+        assert!((m.at(0.7) - 0.7).abs() < 1e-6);
+        let (m, name) = back
+            .map_for(&group("pattern:either-or"))
+            .expect("the kind's map");
+        assert_eq!((m.examples, name.as_str()), (400, "all techniques"));
+        assert!(back
+            .map_for(&Group {
+                tier: Tier::Fast,
+                ..group("lexicon:en")
+            })
+            .is_none());
+        assert!(Calibration::parse("map full technique x").is_err());
+    }
+}

@@ -30,6 +30,13 @@ fn lexicon() -> &'static Lexicon {
     })
 }
 
+/// Whether `word` (lower-case) names a kind of source ("officials", "experts", "spokesman"):
+/// the head nouns of `data/en/sources.txt`'s anonymous, vague-group and role sections.
+pub fn is_source_noun(word: &str) -> bool {
+    let s = &lexicon().sources;
+    s.has("anonymous", word) || s.has("vague_group", word) || s.has("role", word)
+}
+
 /// Whether `word` (lower-case) is a reporting verb of `data/en/reporting_verbs.txt`.
 pub fn is_reporting_verb(word: &str) -> bool {
     lexicon().verbs.contains(word)
@@ -80,21 +87,32 @@ pub(super) fn sentence(view: &TextView<'_>, i: usize, outlet: &Outlet, out: &mut
     }
 }
 
-/// What kind of source the words of `span` (in sentence `i`) name: the rules' classifier for a
-/// source someone else found (the learned tier's).
+/// What kind of source the words of `span` (in sentence `i`) name, for a source someone else
+/// found (the learned tier's), as the rules type theirs; `None` when the words are no noun
+/// phrase (a clause, an adverb) and so no source. A publication that learns or finds
+/// (`cue`) is the outlet itself.
 pub(super) fn classify_span(
     view: &TextView<'_>,
     i: usize,
     span: Span,
+    cue: Span,
     outlet: &Outlet,
-) -> (SourceType, Option<String>) {
+) -> Option<(SourceType, Option<String>)> {
     let ctx = Ctx::new(view, i, outlet);
     let from = ctx.toks.partition_point(|t| t.span.end <= span.start);
     let to = ctx.toks.partition_point(|t| t.span.start < span.end);
-    if from >= to {
-        return (SourceType::VagueGroup, None);
+    if from >= to || !ctx.nominal(from, to) {
+        return None;
     }
-    ctx.classify(from, to)
+    let verb = lowercase(cue.slice(view.text));
+    let learns = verb
+        .split_whitespace()
+        .next_back()
+        .is_some_and(|w| FIND.contains(&w));
+    if learns && outlet.is_self(span.slice(view.text)) {
+        return Some((SourceType::SelfOutlet, None));
+    }
+    Some(ctx.classify(from, to))
 }
 
 impl<'a, 'v> Ctx<'a, 'v> {
@@ -143,6 +161,41 @@ impl Ctx<'_, '_> {
             return None;
         }
         t.span.slice(self.view.text).chars().next()
+    }
+
+    /// A lower-case adverb in -ly ("merely", "repeatedly"): never part of a source.
+    fn adverb(&self, k: usize) -> bool {
+        let w = self.word(k);
+        w.len() >= 5 && w.ends_with("ly") && w.starts_with(|c: char| c.is_lowercase())
+    }
+
+    /// Where "issued a statement" (or "released a notice", "put out a statement") starts, when
+    /// it ends just before token `k`.
+    fn statement_before(&self, k: usize) -> Option<usize> {
+        let noun = k.checked_sub(1).filter(|&j| self.has("statement", j))?;
+        let mut j = noun;
+        if j > 0 && self.has("determiner", j - 1) {
+            j -= 1;
+        }
+        if j > 0 && self.lower(j - 1) == "out" {
+            j -= 1;
+        }
+        (j > 0 && self.has("statement_verb", j - 1)).then(|| j - 1)
+    }
+
+    /// Whether tokens `from..to` can be a source: a noun phrase, not a clause ("After the
+    /// minister left"), a lone adverb or a lone lower-case -ing form ("reviewing").
+    fn nominal(&self, from: usize, to: usize) -> bool {
+        let words: Vec<usize> = (from..to).filter(|&j| self.is_word(j)).collect();
+        let Some(&first) = words.first() else {
+            return false;
+        };
+        if self.has("subordinator", first) {
+            return false;
+        }
+        let lone = words.len() == 1;
+        let gerund = !self.capitalised(first) && self.lower(first).ends_with("ing");
+        !(lone && (self.adverb(first) || gerund))
     }
 
     fn capitalised(&self, k: usize) -> bool {
@@ -229,8 +282,17 @@ impl Ctx<'_, '_> {
         {
             return None;
         }
-        // "media reports claimed": a cue form followed by a past-tense cue is a noun.
+        // "media reports claimed": a cue form followed by a past-tense cue is a noun; so is one
+        // of the noun-like forms before another cue ("the audit report said") or before a
+        // clause break ("Reviewing earlier reports, the panel said").
         if self.lex.verbs.contains(next.as_ref()) && next.ends_with("ed") {
+            return None;
+        }
+        if NOUNLIKE.contains(&w.as_ref())
+            && (self.lex.verbs.contains(next.as_ref())
+                || matches!(self.punct(k + 1), Some(',' | '.' | ';'))
+                || k + 1 >= self.toks.len())
+        {
             return None;
         }
         let mut cue_end = k + 1;
@@ -263,14 +325,27 @@ impl Ctx<'_, '_> {
         if matches!(self.punct(cue_end), Some(':')) || self.lower(cue_end) == "of" {
             cue_end += 1;
         }
-        // "has also said": auxiliaries between source and verb belong to the cue.
+        // "has also said", "merely claimed": auxiliaries and adverbs between source and verb
+        // belong to the cue, never to the source.
         let mut cue_start = k;
-        while cue_start > 0 && self.has("auxiliary", cue_start - 1) && k - cue_start < 3 {
+        while cue_start > 0
+            && (self.has("auxiliary", cue_start - 1) || self.adverb(cue_start - 1))
+            && k - cue_start < 3
+        {
             cue_start -= 1;
+        }
+        // "issued a statement saying": the statement is part of the cue, its issuer the source.
+        if w == "saying" {
+            if let Some(from) = self.statement_before(k) {
+                cue_start = from;
+            }
         }
         let cue = self.span_of(cue_start, cue_end);
 
-        if let Some((s_from, s_to)) = self.np_before(cue_start) {
+        if let Some((s_from, s_to)) = self
+            .np_before(cue_start)
+            .filter(|&(f, t)| self.nominal(f, t))
+        {
             let mut source = self.span_of(s_from, s_to);
             let (mut kind, mut descriptor) = self.classify(s_from, s_to);
             // "The Global Times has learned": a publication that learns is the outlet itself.
@@ -727,10 +802,24 @@ impl Ctx<'_, '_> {
             .position(|&j| self.lower(j) == "who")
             .and_then(|p| p.checked_sub(1).map(|p| words[p]))
             .unwrap_or(head);
+        // "People from the region", "the head of the ministry": the head comes before the
+        // first preposition.
+        let head = words
+            .iter()
+            .position(|&j| j > from && self.has("preposition", j))
+            .and_then(|p| p.checked_sub(1).map(|p| words[p]))
+            .unwrap_or(head);
         let head_lower = self.lower(head);
-        let familiar = text.to_lowercase().contains("familiar with")
+        let lower_text = text.to_lowercase();
+        let familiar = lower_text.contains("familiar with")
+            || lower_text.contains("close to")
+            || lower_text.contains("briefed")
+            || lower_text.contains("knowledge of")
             || text.contains("anonymity")
             || text.contains("not to be named");
+        if self.has("group_place", head) && !familiar && words.len() > 1 {
+            return (SourceType::VagueGroup, None);
+        }
         if self.has("vague_group", head)
             || (qualified && head_lower.ends_with('s') && !self.capitalised(head))
         {

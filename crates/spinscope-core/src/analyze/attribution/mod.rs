@@ -3,7 +3,7 @@
 //! pronouns ("They also pointed out…") to the previous source.
 
 mod en;
-pub use en::is_reporting_verb;
+pub use en::{is_reporting_verb, is_source_noun};
 mod outlet;
 mod zh;
 
@@ -189,7 +189,7 @@ pub const RAW_RULE_SCORE: f32 = 0.8;
 
 /// An attribution found by someone other than the rules (the learned tier's tagger), with its
 /// source classified as the rules classify theirs: named, anonymous, the outlet itself…
-/// `None` when `source` lies in no sentence.
+/// `None` when `source` lies in no sentence or is no noun phrase (a clause, an adverb).
 pub fn from_spans(
     view: &TextView<'_>,
     outlet: &Outlet,
@@ -201,7 +201,7 @@ pub fn from_spans(
     let sentence = &view.sentences[i];
     let (source_type, descriptor) = match sentence.lang {
         Lang::Zh => zh::classify(view, source, outlet),
-        _ => en::classify_span(view, i, source, outlet),
+        _ => en::classify_span(view, i, source, cue, outlet)?,
     };
     Some(Attribution::new(
         source,

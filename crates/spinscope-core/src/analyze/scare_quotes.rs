@@ -62,15 +62,16 @@ struct Index {
 }
 
 impl Index {
-    /// Whether the quote lies inside what some source says. Contents rarely nest, so the few
-    /// that start before the quote are enough to look at.
-    fn attributed(&self, q: Span) -> bool {
+    /// The content of what some source says that the quote lies inside. Contents rarely nest,
+    /// so the few that start before the quote are enough to look at.
+    fn attributed(&self, q: Span) -> Option<Span> {
         let k = self.contents.partition_point(|c| c.start <= q.start);
         self.contents[..k]
             .iter()
             .rev()
             .take(4)
-            .any(|c| c.contains(&q))
+            .find(|c| c.contains(&q))
+            .copied()
     }
 
     /// Whether a cue ends at most three bytes before `at` ("said “no”").
@@ -117,6 +118,17 @@ fn judge(view: &TextView<'_>, q: &Quote, index: &Index) -> Option<(f32, String)>
             .iter()
             .any(|c| before.trim_end().ends_with(c.as_str()));
     if strong {
+        // "所谓“双碳”，就是……": a definition of the term, not a distance from it.
+        let after = view.simplified[q.span.end..].trim_start_matches(|c: char| {
+            c.is_whitespace() || matches!(c, '，' | ',' | '：' | ':')
+        });
+        if zh
+            .list("definition")
+            .iter()
+            .any(|d| after.starts_with(d.as_str()))
+        {
+            return None;
+        }
         let cue = before.split_whitespace().last().unwrap_or("").to_string();
         return Some((0.9, format!("short quotation after “{}”", cue.trim())));
     }
@@ -144,10 +156,28 @@ fn judge(view: &TextView<'_>, q: &Quote, index: &Index) -> Option<(f32, String)>
             format!("“{content}” quoted after a determiner, as a term held at a distance"),
         ));
     }
-    // Inside what a named or anonymous source says, a short quotation is that speaker's words.
-    let attributed = index.attributed(q.span);
-    let right_after_cue = index.right_after_cue(q.span.start);
-    if attributed || right_after_cue {
+    // Right after a cue ("said “no”") a quotation is the speaker's words.
+    if index.right_after_cue(q.span.start) {
+        return None;
+    }
+    // Inside what a source says, a quoted fragment that ends it ("the move was “a
+    // provocation”") is the speaker's own words; a quoted term in the middle of the clause, or
+    // one of several ("held “interviews” with “witnesses”"), is the writer's distance.
+    if let Some(content_span) = index.attributed(q.span) {
+        let after = Span::new(q.span.end, content_span.end.max(q.span.end)).slice(view.text);
+        let continues = after
+            .split_whitespace()
+            .any(|w| w.chars().any(char::is_alphanumeric));
+        let terms = view
+            .quotes_within(content_span)
+            .filter(|o| o.closed && o.content.len() <= 40)
+            .count();
+        if words <= 2 && (continues || terms >= 2) {
+            return Some((
+                0.5,
+                format!("“{content}” quoted inside reported speech, a term held at a distance"),
+            ));
+        }
         return None;
     }
     let score = if chinese { 0.55 } else { 0.6 };

@@ -114,13 +114,15 @@ fn words<'a>(view: &'a TextView<'_>) -> Vec<(Cow<'a, str>, crate::doc::Span)> {
         .collect()
 }
 
-/// Whether a word can carry a message: not a function word or a reporting verb ("told the
-/// Global Times" is the outlet citing itself, not a message), not a number, not a word of one
-/// or two Latin letters or a lone Han character.
+/// Whether a word can carry a message: not a function word, a reporting verb ("told the
+/// Global Times" is the outlet citing itself) or a kind of source ("officials", "experts":
+/// sourcing, which attributions count), not a number, not a word of one or two Latin letters
+/// or a lone Han character.
 fn carries(word: &str) -> bool {
     let chars = word.chars().count();
     !is_stopword(word)
         && !crate::analyze::attribution::is_reporting_verb(word)
+        && !crate::analyze::attribution::is_source_noun(word)
         && !word.chars().all(|c| c.is_ascii_digit())
         && if word.chars().any(|c| c.is_ascii_alphabetic()) {
             chars >= 3
@@ -132,7 +134,7 @@ fn carries(word: &str) -> bool {
 /// The repeated messages of a document: phrases of one to four words, their edge words
 /// carrying meaning ([`carries`]), used at least twice (a single word three times), not in
 /// Title Case (names of people, places and bodies, the outlet's own), and with at least one use
-/// (two, for a single word) inside a technique that `others` found. Longer phrases first; a
+/// (two, for a single word), and half of its uses, inside a technique that `others` found. Longer phrases first; a
 /// use inside a longer message's use is not counted again.
 pub fn messages(view: &TextView<'_>, others: &[Hit]) -> Vec<Hit> {
     let words = words(view);
@@ -196,7 +198,10 @@ pub fn messages(view: &TextView<'_>, others: &[Hit]) -> Vec<Hit> {
                 .map(|&i| words[i].1.cover(&words[i + n - 1].1))
                 .collect();
             let supported = spans.iter().filter(|s| inside_technique(**s)).count();
-            if supported < if n == 1 { 2 } else { 1 } || spans.iter().all(|s| title_case(*s)) {
+            // A story's topic ("the think tank", "the region") recurs in neutral sentences too;
+            // a message carries its technique in at least half of its uses.
+            let enough = supported >= if n == 1 { 2 } else { 1 } && 2 * supported >= spans.len();
+            if !enough || spans.iter().all(|s| title_case(*s)) {
                 continue;
             }
             for &i in &at {
@@ -224,7 +229,8 @@ pub fn messages(view: &TextView<'_>, others: &[Hit]) -> Vec<Hit> {
 /// Makes every technique finding labelled Repetition a message: the models label single spans
 /// Repetition when their words recur, and a report says which words and where. A span inside a
 /// message already found is dropped; one whose words (the same words, any case) are used again
-/// becomes a message listing every use; one used only once is no repetition and is dropped.
+/// becomes a message listing every use; one used only once, or whose edge words carry no
+/// message ([`carries`]), is no repetition and is dropped.
 /// Byte offsets; runs after every detector, before calibration.
 pub fn gather(view: &TextView<'_>, findings: &mut Vec<Finding>) {
     let is_single = |f: &Finding| matches!(f, Finding::Technique { label: Technique::Repetition, occurrences, .. } if occurrences.is_empty());
@@ -269,6 +275,10 @@ pub fn gather(view: &TextView<'_>, findings: &mut Vec<Finding>) {
         }
         let gram: Vec<&str> = words[first..last].iter().map(|(w, _)| w.as_ref()).collect();
         let n = gram.len();
+        // As for the rules' messages: no sourcing nouns, reporting verbs or function words.
+        if !carries(gram[0]) || !carries(gram[n - 1]) {
+            continue;
+        }
         let mut uses: Vec<Range> = Vec::new();
         let mut i = 0;
         while i + n <= words.len() {

@@ -6,6 +6,8 @@ use super::{Finding, Report};
 
 /// How many findings the table lists before pointing to `--format json`.
 const TOP_FINDINGS: usize = 25;
+/// How many claims the ranked list shows.
+const TOP_CLAIMS: usize = 10;
 /// How many characters of a finding's text a row shows.
 const TEXT_WIDTH: usize = 70;
 
@@ -15,7 +17,7 @@ pub fn write_table(out: &mut dyn Write, report: &Report) -> io::Result<()> {
     let langs: Vec<String> = d
         .langs
         .iter()
-        .map(|(l, share)| format!("{l} {:.0}%", share * 100.0))
+        .map(|(l, share)| format!("{l} {}", percent(*share)))
         .collect();
     writeln!(out, "── {} ({}) ──", d.id, d.source)?;
     let mut meta = vec![format!("{} chars", d.chars)];
@@ -89,7 +91,45 @@ pub fn write_table(out: &mut dyn Write, report: &Report) -> io::Result<()> {
             report.findings.len() - TOP_FINDINGS
         )?;
     }
+    let claims = ranked_claims(report);
+    if !claims.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "claims to check, most check-worthy first:")?;
+        for (score, text) in claims.iter().take(TOP_CLAIMS) {
+            writeln!(out, "  {score:.2}  {}", clip(text))?;
+        }
+        if claims.len() > TOP_CLAIMS {
+            writeln!(out, "  … {} more", claims.len() - TOP_CLAIMS)?;
+        }
+    }
     writeln!(out)
+}
+
+/// A share as a whole percentage; a share under one percent reads "<1%", never "0%".
+fn percent(share: f64) -> String {
+    if share > 0.0 && share < 0.005 {
+        "<1%".to_string()
+    } else {
+        format!("{:.0}%", share * 100.0)
+    }
+}
+
+/// The claims, the most check-worthy first: what a fact-checker triages.
+fn ranked_claims(report: &Report) -> Vec<(f32, &str)> {
+    let mut claims: Vec<(f32, &str)> = report
+        .findings
+        .iter()
+        .filter_map(|f| match f {
+            Finding::Claim {
+                checkworthy,
+                extent,
+                ..
+            } => Some((*checkworthy, extent.text.as_str())),
+            _ => None,
+        })
+        .collect();
+    claims.sort_by(|a, b| b.0.total_cmp(&a.0));
+    claims
 }
 
 /// The middle column: label, source type, score.
@@ -132,5 +172,49 @@ fn clip(text: &str) -> String {
         cut
     } else {
         flat
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{analyze, Document, Options};
+
+    fn table(text: &str) -> String {
+        let all = Options {
+            all: true,
+            ..Options::default()
+        };
+        let report = analyze(&Document::from_text("t", text), &all);
+        let mut out = Vec::new();
+        write_table(&mut out, &report).expect("writes");
+        String::from_utf8(out).expect("utf-8")
+    }
+
+    #[test]
+    fn a_small_language_share_reads_under_one_percent_not_zero() {
+        assert_eq!(percent(0.004), "<1%");
+        assert_eq!(percent(0.0), "0%");
+        assert_eq!(percent(0.93), "93%");
+        let english =
+            "The minister said the plan would cost money and take years to finish. ".repeat(20);
+        let out = table(&format!("{english}\n\n中国"));
+        assert!(out.contains("zh <1%"), "{out}");
+    }
+
+    #[test]
+    fn claims_are_listed_most_check_worthy_first() {
+        let out = table(
+            "Hello to everyone here tonight. Unemployment fell to 3.5 percent in 2019, the \
+             lowest in 50 years. We spent 2 billion dollars on 40,000 homes last year.",
+        );
+        let scores: Vec<f32> = out
+            .lines()
+            .skip_while(|l| !l.starts_with("claims to check"))
+            .skip(1)
+            .filter_map(|l| l.split_whitespace().next()?.parse().ok())
+            .collect();
+        assert!(scores.len() >= 2, "{out}");
+        assert!(scores.windows(2).all(|w| w[0] >= w[1]), "{scores:?}");
     }
 }

@@ -18,8 +18,33 @@ fn document(id: String, text: String, outlet: Option<String>, title: Option<Stri
     }
 }
 
-fn report_json(doc: &Document) -> PyResult<String> {
-    to_json(&analyze(doc, &Options::default()))
+fn report_json(doc: &Document, options: &Options) -> PyResult<String> {
+    to_json(&analyze(doc, options))
+}
+
+/// The thresholds asked for: `min_score` (kind → least score) replaces the shipped ones, `all`
+/// shows everything, as `--min-score KIND=P` and `--all` do.
+fn options(min_score: Option<Vec<(String, f32)>>, all: bool) -> PyResult<Options> {
+    use spinscope_core::analyze::calibration::KINDS;
+    let min_score = min_score.unwrap_or_default();
+    for (kind, p) in &min_score {
+        if !KINDS.contains(&kind.as_str()) {
+            return Err(PyValueError::new_err(format!(
+                "min_score: {kind:?} is not one of {}",
+                KINDS.join(", ")
+            )));
+        }
+        if !(0.0..=1.0).contains(p) {
+            return Err(PyValueError::new_err(format!(
+                "min_score: {kind}={p} is not between 0 and 1"
+            )));
+        }
+    }
+    Ok(Options {
+        min_score,
+        all,
+        ..Options::default()
+    })
 }
 
 fn to_json(report: &spinscope_core::Report) -> PyResult<String> {
@@ -60,7 +85,8 @@ fn full_tier() -> Result<&'static FullTier, String> {
 /// Analyses one text; returns the `spinscope/report@1` JSON and, where the full tier was asked
 /// for and could not run, why (the Python side warns with it).
 #[pyfunction]
-#[pyo3(signature = (text, *, id = "text".to_string(), lang = "auto", outlet = None, title = None, tier = None))]
+#[pyo3(signature = (text, *, id = "text".to_string(), lang = "auto", outlet = None, title = None, tier = None, min_score = None, all = false))]
+#[allow(clippy::too_many_arguments)] // keyword arguments of one Python function
 fn analyze_json(
     py: Python<'_>,
     text: String,
@@ -69,16 +95,19 @@ fn analyze_json(
     outlet: Option<String>,
     title: Option<String>,
     tier: Option<&str>,
+    min_score: Option<Vec<(String, f32)>>,
+    all: bool,
 ) -> PyResult<(String, Option<String>)> {
     check_lang(lang)?;
     let full = check_tier(tier)?;
+    let options = options(min_score, all)?;
     let doc = document(id, text, outlet, title);
     if !full {
-        return Ok((py.detach(|| report_json(&doc))?, None));
+        return Ok((py.detach(|| report_json(&doc, &options))?, None));
     }
     py.detach(|| match full_tier() {
         Ok(tier) => {
-            let (report, failed) = analyze_with(&doc, &Options::default(), Some(tier));
+            let (report, failed) = analyze_with(&doc, &options, Some(tier));
             let note = failed.map(|w| {
                 format!(
                     "the full tier failed on this text ({w}); the report holds the rules' findings"
@@ -87,7 +116,7 @@ fn analyze_json(
             Ok((to_json(&report)?, note))
         }
         Err(why) => Ok((
-            report_json(&doc)?,
+            report_json(&doc, &options)?,
             Some(format!(
                 "{why}; using the fast tier (rules and linear models)"
             )),
@@ -129,7 +158,10 @@ fn analyze_many(
                 // Work stealing by index: long and short articles even out across threads.
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(doc) = docs.get(i) else { break };
-                if sender.send((i, report_json(doc))).is_err() {
+                if sender
+                    .send((i, report_json(doc, &Options::default())))
+                    .is_err()
+                {
                     break; // the caller stopped on an error
                 }
             });

@@ -23,10 +23,10 @@ def cli_binary() -> Path:
     pytest.skip("no spinscope binary built; set SPINSCOPE_BIN")
 
 
-def cli_reports(paths, tier="fast"):
-    """Reports from `spinscope analyze --format jsonl` for the given files."""
+def cli_reports(paths, tier="fast", flags=()):
+    """Reports from `spinscope analyze --format jsonl` (with `flags`) for the given files."""
     out = subprocess.run(
-        [str(cli_binary()), "analyze", "--tier", tier, "--format", "jsonl", *map(str, paths)],
+        [str(cli_binary()), "analyze", "--tier", tier, "--format", "jsonl", *flags, *map(str, paths)],
         check=True,
         capture_output=True,
         text=True,

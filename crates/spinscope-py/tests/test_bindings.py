@@ -35,6 +35,23 @@ def test_examples_match_the_cli():
             assert text[f["start"]:f["end"]] == f["text"]
 
 
+def test_thresholds_are_the_clis():
+    path = next(p for p in EXAMPLES if p.name == "en-state-media.txt")
+    text = path.read_text(encoding="utf-8")
+    shown = spinscope.analyze(text)
+    everything = spinscope.analyze(text, all=True)
+    assert comparable(everything) == comparable(cli_reports([path], flags=["--all"])[0])
+    assert len(everything["findings"]) > len(shown["findings"])
+    strict = spinscope.analyze(text, min_score={"claim": 0.95, "technique": 0.9})
+    (cli,) = cli_reports([path], flags=["--min-score", "claim=0.95", "--min-score", "technique=0.9"])
+    assert comparable(strict) == comparable(cli)
+    assert strict["summary"]["claims"] <= shown["summary"]["claims"]
+    with pytest.raises(ValueError):
+        spinscope.analyze(text, min_score={"rumour": 0.5})
+    with pytest.raises(ValueError):
+        spinscope.analyze(text, min_score={"claim": 1.5})
+
+
 def test_analyze_many_equals_a_loop():
     texts = [p.read_text(encoding="utf-8") for p in EXAMPLES] * 3 + ["", "据知情人士透露，所谓“报告”不实。"]
     assert spinscope.analyze_many(texts, threads=2) == [spinscope.analyze(t) for t in texts]

@@ -210,12 +210,13 @@ async fn static_file(Path(name): Path<String>) -> Response {
 async fn analyse(
     docs: Vec<Document>,
     annotator: Option<Arc<dyn Annotator>>,
+    options: Options,
 ) -> Result<Vec<(Value, String)>, String> {
     tokio::task::spawn_blocking(move || {
         docs.into_iter()
             .map(|d| {
                 // A failure of the learned tier leaves the rules' report; nothing to add here.
-                let (report, _) = analyze_with(&d, &Options::default(), annotator.as_deref());
+                let (report, _) = analyze_with(&d, &options, annotator.as_deref());
                 (serde_json::to_value(&report).unwrap_or(Value::Null), d.text)
             })
             .collect()
@@ -251,7 +252,7 @@ fn error_page(state: &AppState, status: StatusCode, error: String) -> Response {
 }
 
 async fn report_page(State(state): State<Shared>, mut form: Multipart) -> Response {
-    let (mut text, mut file, mut outlet) = (String::new(), None, None);
+    let (mut text, mut file, mut outlet, mut all) = (String::new(), None, None, false);
     loop {
         match form.next_field().await {
             Ok(Some(field)) => {
@@ -267,6 +268,8 @@ async fn report_page(State(state): State<Shared>, mut form: Multipart) -> Respon
                         outlet = Some(String::from_utf8_lossy(&bytes).trim().to_string())
                             .filter(|o| !o.is_empty())
                     }
+                    // "Show every finding": the calibrated thresholds off, as `--all`.
+                    "all" => all = !bytes.is_empty(),
                     "file" if !bytes.is_empty() => {
                         file = Some((file_name.unwrap_or_else(|| "upload".into()), bytes.to_vec()))
                     }
@@ -290,7 +293,11 @@ async fn report_page(State(state): State<Shared>, mut form: Multipart) -> Respon
         Ok(d) => d,
         Err(e) => return error_page(&state, StatusCode::UNPROCESSABLE_ENTITY, e),
     };
-    match analyse(docs, state.annotator.clone()).await {
+    let options = Options {
+        all,
+        ..Options::default()
+    };
+    match analyse(docs, state.annotator.clone(), options).await {
         Ok(reports) => Html(render(&ReportPage::new(state.layout(), &reports))).into_response(),
         Err(e) => error_page(&state, StatusCode::INTERNAL_SERVER_ERROR, e),
     }
@@ -307,22 +314,46 @@ struct AnalyzeRequest {
     title: Option<String>,
     #[serde(default)]
     published: Option<String>,
+    /// Kind → least score shown, replacing the shipped thresholds (`--min-score`).
+    #[serde(default)]
+    min_score: std::collections::BTreeMap<String, f32>,
+    /// Every finding, whatever its score (`--all`).
+    #[serde(default)]
+    all: bool,
 }
 
 fn api_error(status: StatusCode, message: impl Into<String>) -> Response {
     (status, Json(json!({ "error": message.into() }))).into_response()
 }
 
-/// `POST /api/analyze`: JSON `{"text", "outlet"?, "title"?, "id"?, "published"?}`, or the raw
-/// text/HTML (JSONL and WARC too). One document gives its report, several an array.
+/// `POST /api/analyze`: JSON `{"text", "outlet"?, "title"?, "id"?, "published"?, "min_score"?:
+/// {kind: p}, "all"?}`, or the raw text/HTML (JSONL and WARC too). One document gives its
+/// report, several an array.
 async fn api_analyze(State(state): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
     let json_body = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/json"));
+    let mut options = Options::default();
     let docs = if json_body {
         match serde_json::from_slice::<AnalyzeRequest>(&body) {
             Ok(r) => {
+                use spinscope_core::analyze::calibration::KINDS;
+                if let Some((kind, p)) = r
+                    .min_score
+                    .iter()
+                    .find(|(k, p)| !KINDS.contains(&k.as_str()) || !(0.0..=1.0).contains(*p))
+                {
+                    return api_error(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        format!(
+                            "min_score: {kind}={p}: a kind is one of {} and a score between 0 and 1",
+                            KINDS.join(", ")
+                        ),
+                    );
+                }
+                options.min_score = r.min_score.into_iter().collect();
+                options.all = r.all;
                 let mut doc = Document::from_text(r.id.unwrap_or_else(|| "request".into()), r.text);
                 doc.outlet = r.outlet;
                 doc.title = r.title;
@@ -338,7 +369,7 @@ async fn api_analyze(State(state): State<Shared>, headers: HeaderMap, body: Byte
         Ok(d) => d,
         Err(e) => return api_error(StatusCode::UNPROCESSABLE_ENTITY, e),
     };
-    match analyse(docs, state.annotator.clone()).await {
+    match analyse(docs, state.annotator.clone(), options).await {
         Ok(mut reports) if reports.len() == 1 => Json(reports.remove(0).0).into_response(),
         Ok(reports) => {
             Json(Value::Array(reports.into_iter().map(|r| r.0).collect())).into_response()

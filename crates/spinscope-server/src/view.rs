@@ -293,6 +293,11 @@ impl ReportView {
             ),
             ("claims".to_string(), num(summary, "claims").to_string()),
         ];
+        // Claims ranked, the most check-worthy first: a list to triage, not the text's order.
+        claims.sort_by(|a: &ClaimRow, b: &ClaimRow| {
+            let score = |c: &ClaimRow| c.score.parse::<f64>().unwrap_or(0.0);
+            score(b).total_cmp(&score(a))
+        });
         ReportView {
             heading,
             facts,

@@ -77,6 +77,48 @@ fn api_analyzes_json_raw_text_and_html() {
 }
 
 #[test]
+fn api_thresholds_are_the_clis_flags() {
+    let addr = start(None, spinscope_server::DEFAULT_BODY_LIMIT);
+    let text = String::from_utf8(example("en-state-media.txt")).expect("utf-8");
+    let post = |extra: serde_json::Value| {
+        let mut body = serde_json::json!({ "text": text });
+        if let (Some(b), Some(e)) = (body.as_object_mut(), extra.as_object()) {
+            b.extend(e.clone());
+        }
+        request(
+            addr,
+            "POST",
+            "/api/analyze",
+            "application/json",
+            body.to_string().as_bytes(),
+        )
+        .expect("post")
+    };
+    let count = |r: &Response| r.json()["findings"].as_array().map_or(0, Vec::len);
+    let shown = post(serde_json::json!({}));
+    let all = post(serde_json::json!({ "all": true }));
+    assert!(
+        count(&all) > count(&shown),
+        "{} vs {}",
+        count(&all),
+        count(&shown)
+    );
+    let strict = post(serde_json::json!({ "min_score": { "claim": 0.99, "technique": 0.99 } }));
+    assert!(
+        strict.json()["summary"]["claims"].as_u64() <= shown.json()["summary"]["claims"].as_u64()
+    );
+    let bad = post(serde_json::json!({ "min_score": { "rumour": 0.5 } }));
+    assert_eq!(bad.status, 422);
+    assert!(bad.text().contains("rumour"), "{}", bad.text());
+    // The form's "every finding" box does what --all does.
+    let (ct, form) = multipart(&[("text", text.as_str()), ("all", "1")], None);
+    let page = request(addr, "POST", "/report", &ct, &form).expect("form");
+    let (ct, form) = multipart(&[("text", text.as_str())], None);
+    let default_page = request(addr, "POST", "/report", &ct, &form).expect("form");
+    assert!(page.text().matches("<mark").count() > default_page.text().matches("<mark").count());
+}
+
+#[test]
 fn bodies_over_the_limit_get_413() {
     let addr = start(None, spinscope_server::DEFAULT_BODY_LIMIT);
     let big = vec![b'a'; 60 * 1024 * 1024];

@@ -35,6 +35,8 @@ def analyze(
     outlet: Optional[str] = None,
     title: Optional[str] = None,
     tier: Optional[str] = None,
+    min_score: Optional[Dict[str, float]] = None,
+    all: bool = False,
 ) -> Dict[str, Any]:
     """Analyse one text and return its report as a dict.
 
@@ -45,9 +47,21 @@ def analyze(
     (its base installed by ``scripts/fetch-model``; loaded once per process; about a thousand
     tokens a second on two cores). Where it cannot load or run, a ``RuntimeWarning`` says why
     and the report holds the fast tier's findings.
+
+    Scores are calibrated probabilities, and the report shows (and counts) the findings of each
+    kind from the threshold chosen for precision on held-out text, as ``spinscope analyze``
+    does. ``min_score`` (e.g. ``{"claim": 0.8}``) replaces the threshold of the kinds it names
+    (``technique``, ``attribution``, ``scare_quote``, ``claim``), like ``--min-score``;
+    ``all=True`` shows every finding, like ``--all``.
     """
     report, note = _spinscope.analyze_json(
-        _text(text, "text"), lang=lang, outlet=outlet, title=title, tier=tier
+        _text(text, "text"),
+        lang=lang,
+        outlet=outlet,
+        title=title,
+        tier=tier,
+        min_score=sorted((min_score or {}).items()),
+        all=all,
     )
     if note:
         warnings.warn(note, RuntimeWarning, stacklevel=2)

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use spinscope_core::analyze::calibration::{self, Calibration, Group, Map, Tier, KINDS};
 use spinscope_core::eval::attribution_relations as polnear;
-use spinscope_core::eval::reliability::{attribution_right, technique_right};
+use spinscope_core::eval::reliability::{judge_attribution, technique_right};
 use spinscope_core::eval::splits::Split;
 use spinscope_core::report::Finding;
 use spinscope_core::{Document, Span};
@@ -85,19 +85,8 @@ pub fn run(args: &CalibrationArgs) -> anyhow::Result<bool> {
             let gold = polnear::gold(ann)?;
             for report in reports(&product, text, &progress)? {
                 for f in &report.findings {
-                    if let Finding::Attribution {
-                        source, cue, score, ..
-                    } = f
-                    {
-                        let source = Span::new(source.extent.start, source.extent.end);
-                        let cue = cue.as_ref().map(|c| Span::new(c.start, c.end));
-                        push(
-                            &mut examples,
-                            f,
-                            tier,
-                            *score,
-                            attribution_right(source, cue, &gold),
-                        );
+                    if let Some((score, right)) = judge_attribution(f, &gold) {
+                        push(&mut examples, f, tier, score, right);
                     }
                 }
             }

@@ -9,9 +9,10 @@ use spinscope_core::eval::splits::{DataSet, Split};
 use spinscope_core::report::Finding;
 use spinscope_core::Document;
 
-use super::{nothing_to_score, prf, Common, EvalFormat, Scored};
+use super::{nothing_to_score, prf, print_reliability, Common, EvalFormat, Scored};
 use crate::product::Product;
 use crate::progress::Progress;
+use spinscope_core::eval::reliability::Reliability;
 
 /// The rows of `split` in the CheckThat! file or folder `data`; an error when there are none.
 pub(crate) fn rows(data: &Path, split: Split) -> anyhow::Result<Vec<Row>> {
@@ -41,10 +42,16 @@ pub fn run(data: &Path, common: &Common) -> anyhow::Result<bool> {
     let product = Product::new(&common.product, false);
     let progress = Progress::for_output("analysed");
     let (mut tp, mut fp, mut fneg) = (0usize, 0usize, 0usize);
+    let mut reliability = Reliability::default();
     for (i, row) in rows.iter().enumerate() {
         progress.file(i, rows.len(), &row.id);
         let doc = Document::from_text(row.id.clone(), row.text.clone());
         let report = product.report(&doc, &|l| progress.say(l));
+        for f in &report.findings {
+            if let Finding::Claim { checkworthy, .. } = f {
+                reliability.add(*checkworthy, row.yes);
+            }
+        }
         let yes = report
             .findings
             .iter()
@@ -66,6 +73,8 @@ pub fn run(data: &Path, common: &Common) -> anyhow::Result<bool> {
             "scored": scored,
             "yes": {"precision": score.precision, "recall": score.recall, "f1": score.f1,
                     "true_positives": tp, "false_positives": fp, "false_negatives": fneg},
+            "findings": {"shown": reliability.findings(), "right": reliability.precision(),
+                         "ece": reliability.ece(), "reliability": reliability},
         });
         println!("{}", serde_json::to_string_pretty(&json)?);
     } else {
@@ -74,6 +83,7 @@ pub fn run(data: &Path, common: &Common) -> anyhow::Result<bool> {
             "Yes class  P / R / F1 {}   ({tp} right, {fp} wrongly flagged, {fneg} missed)",
             prf(&score)
         );
+        print_reliability("claim", &reliability);
     }
     Ok(true)
 }

@@ -178,6 +178,19 @@ fn nothing_to_score(what: &str, data: &std::path::Path, split: Split) -> anyhow:
     )
 }
 
+/// The reliability table of one kind's findings: right as often as their scores say?
+fn print_reliability(kind: &str, r: &spinscope_core::eval::reliability::Reliability) {
+    println!(
+        "{kind} findings shown: {}, right {:.2}, expected calibration error {:.3}",
+        r.findings(),
+        r.precision(),
+        r.ece()
+    );
+    for line in r.lines() {
+        println!("  {line}");
+    }
+}
+
 /// "P / R / F1" in percent.
 fn prf(p: &Prf) -> String {
     format!(

@@ -7,9 +7,10 @@ use spinscope_core::eval::splits::{DataSet, Split};
 use spinscope_core::report::Finding;
 use spinscope_core::Span;
 
-use super::{nothing_to_score, prf, Common, EvalFormat, Scored};
+use super::{nothing_to_score, prf, print_reliability, Common, EvalFormat, Scored};
 use crate::product::{each_document, Product, Read};
 use crate::progress::Progress;
+use spinscope_core::eval::reliability::{judge_attribution, Reliability};
 
 /// The (text, annotation) files of `split` in the PolNeAR folder `data`; an error when there
 /// are none.
@@ -30,13 +31,22 @@ pub fn run(data: &Path, common: &Common) -> anyhow::Result<bool> {
     let product = Product::new(&common.product, false);
     let progress = Progress::for_output("analysed");
     let mut scores = Scores::default();
+    let mut reliability = Reliability::default();
     let mut all_ok = true;
     for (text, ann) in &articles {
         let gold = polnear::gold(ann)?;
         let mut predicted = None;
         all_ok &= each_document(&[text.display().to_string()], &progress, |read| {
             if let Read::Document(doc) = read {
-                predicted = Some(roles(&product.report(&doc, &|l| progress.say(l))));
+                let report = product.report(&doc, &|l| progress.say(l));
+                for (score, right) in report
+                    .findings
+                    .iter()
+                    .filter_map(|f| judge_attribution(f, &gold))
+                {
+                    reliability.add(score, right);
+                }
+                predicted = Some(roles(&report));
             }
             Ok(())
         })?;
@@ -63,6 +73,11 @@ pub fn run(data: &Path, common: &Common) -> anyhow::Result<bool> {
                 serde_json::json!({"exact": c.exact(), "overlap": c.overlap(), "counts": c}),
             );
         }
+        json.insert(
+            "findings".into(),
+            serde_json::json!({"shown": reliability.findings(), "right": reliability.precision(),
+                               "ece": reliability.ece(), "reliability": reliability}),
+        );
         println!("{}", serde_json::to_string_pretty(&json)?);
     } else {
         println!("{}", scored.line("articles"));
@@ -73,6 +88,7 @@ pub fn run(data: &Path, common: &Common) -> anyhow::Result<bool> {
         for (name, c) in roles {
             println!("{name:<8} {}   {}", prf(&c.exact()), prf(&c.overlap()));
         }
+        print_reliability("attribution", &reliability);
     }
     Ok(all_ok)
 }

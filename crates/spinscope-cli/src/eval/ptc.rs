@@ -10,9 +10,10 @@ use spinscope_core::eval::splits::{DataSet, Split};
 use spinscope_core::report::{ptc_article_id, write_ptc, Finding};
 use spinscope_core::{Span, Technique};
 
-use super::{nothing_to_score, prf, Common, EvalFormat, Scored};
+use super::{nothing_to_score, prf, print_reliability, Common, EvalFormat, Scored};
 use crate::product::{each_document, label_template, Product, Read};
 use crate::progress::Progress;
+use spinscope_core::eval::reliability::{technique_right, Reliability};
 
 /// The articles of `split` in the PTC folder `data`; an error when there are none.
 pub(crate) fn articles(data: &Path, split: Split) -> anyhow::Result<Vec<ptc::Article>> {
@@ -43,22 +44,39 @@ pub fn run(data: &Path, common: &Common) -> anyhow::Result<bool> {
     let progress = Progress::for_output("analysed");
     let mut lines = Vec::new();
     let mut by_detector: BTreeMap<String, BTreeMap<String, Vec<Span>>> = BTreeMap::new();
+    let mut reliability = Reliability::default();
     let read_all = each_document(&files, &progress, |read| {
         if let Read::Document(doc) = read {
             let report = product.report(&doc, &|l| progress.say(l));
             write_ptc(&mut lines, &report)?;
             let id = ptc_article_id(&report.document.id).to_string();
+            let gold = gold_si.get(&id).map_or(&[][..], Vec::as_slice);
             for f in &report.findings {
                 if let Finding::Technique {
-                    extent, detector, ..
+                    extent,
+                    detector,
+                    occurrences,
+                    score,
+                    ..
                 } = f
                 {
+                    // A repeated message is its every use.
+                    let uses: Vec<Span> = if occurrences.is_empty() {
+                        vec![Span::new(extent.start, extent.end)]
+                    } else {
+                        occurrences
+                            .iter()
+                            .map(|o| Span::new(o.start, o.end))
+                            .collect()
+                    };
+                    let right = uses.iter().any(|&s| technique_right(s, gold));
+                    reliability.add(*score, right);
                     by_detector
                         .entry(detector.clone())
                         .or_default()
                         .entry(id.clone())
                         .or_default()
-                        .push(Span::new(extent.start, extent.end));
+                        .extend(uses);
                 }
             }
         }
@@ -108,6 +126,8 @@ pub fn run(data: &Path, common: &Common) -> anyhow::Result<bool> {
             "si_by_detector": detectors.iter().map(|(d, n, p)| (d.clone(), serde_json::json!(
                 {"spans": n, "precision": p.precision, "recall": p.recall, "f1": p.f1}
             ))).collect::<serde_json::Map<_, _>>(),
+            "findings": {"shown": reliability.findings(), "right": reliability.precision(),
+                         "ece": reliability.ece(), "reliability": reliability},
         });
         println!("{}", serde_json::to_string_pretty(&json)?);
     } else {
@@ -127,6 +147,7 @@ pub fn run(data: &Path, common: &Common) -> anyhow::Result<bool> {
         for (d, n, p) in &detectors {
             println!("  {d:<32} {}   ({n} spans)", prf(p));
         }
+        print_reliability("technique", &reliability);
     }
     Ok(read_all && read_again)
 }

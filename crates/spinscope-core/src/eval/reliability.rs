@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use super::attribution_relations::Roles;
 use crate::doc::Span;
+use crate::report::Finding;
 
 /// Whether `span` overlaps any of `gold` (code points).
 pub fn overlaps_any(span: Span, gold: &[Span]) -> bool {
@@ -23,6 +24,19 @@ pub fn technique_right(span: Span, gold: &[Span]) -> bool {
 /// (when it has one) an annotated cue.
 pub fn attribution_right(source: Span, cue: Option<Span>, gold: &Roles) -> bool {
     overlaps_any(source, &gold.source) && cue.is_none_or(|c| overlaps_any(c, &gold.cue))
+}
+
+/// The score of an attribution finding and whether it is right; `None` for other kinds.
+pub fn judge_attribution(finding: &Finding, gold: &Roles) -> Option<(f32, bool)> {
+    let Finding::Attribution {
+        source, cue, score, ..
+    } = finding
+    else {
+        return None;
+    };
+    let source = Span::new(source.extent.start, source.extent.end);
+    let cue = cue.as_ref().map(|c| Span::new(c.start, c.end));
+    Some((*score, attribution_right(source, cue, gold)))
 }
 
 /// Findings counted by score, in ten bins of width 0.1.

@@ -105,6 +105,16 @@ pub(super) fn classify_span(
         return None;
     }
     let verb = lowercase(cue.slice(view.text));
+    // After "told"/"asked" stands the one told, never the one telling.
+    let last_verb = verb.split_whitespace().next_back().unwrap_or("");
+    if span.start >= cue.end && TELL.contains(&last_verb) {
+        return None;
+    }
+    // "an expert who" + "asked": a relative clause cut in two, not a source and its cue.
+    let last_word = (from..to).rev().find(|&j| ctx.is_word(j));
+    if last_word.is_some_and(|j| ctx.has("relative", j)) {
+        return None;
+    }
     let learns = verb
         .split_whitespace()
         .next_back()

@@ -345,4 +345,35 @@ mod from_spans_tests {
             _ => panic!("an attribution"),
         }
     }
+
+    #[test]
+    fn the_one_told_and_a_cut_relative_clause_are_no_sources() {
+        let text = "An expert who asked not to be named told the Global Times that it was staged.";
+        let view = TextView::new(text);
+        let outlet = Outlet::new(None);
+        let at = |s: &str| {
+            let i = text.find(s).expect("in text");
+            Span::new(i, i + s.len())
+        };
+        let content = at("it was staged");
+        // The tagger's misreadings on the state-media example.
+        assert!(from_spans(&view, &outlet, at("the Global Times"), at("told"), content).is_none());
+        assert!(from_spans(
+            &view,
+            &outlet,
+            at("An expert who"),
+            at("asked"),
+            at("not to be named")
+        )
+        .is_none());
+        let a = from_spans(
+            &view,
+            &outlet,
+            at("An expert who asked not to be named"),
+            at("told"),
+            content,
+        )
+        .expect("the real source");
+        assert_eq!(a.source_type, SourceType::Anonymous);
+    }
 }

@@ -42,19 +42,21 @@ pub fn is_reporting_verb(word: &str) -> bool {
     lexicon().verbs.contains(word)
 }
 
-/// Cue verbs whose object is the person told ("told reporters that…").
-const TELL: [&str; 9] = [
-    "told", "tells", "tell", "telling", "informed", "inform", "asked", "asks", "ask",
-];
-/// Cue verbs by which the outlet itself learns or finds something.
-const FIND: [&str; 9] = [
-    "learned", "learnt", "learn", "found", "find", "show", "shows", "showed", "learns",
-];
-/// Cue forms that are nouns after a determiner ("the report", "a claim").
-const NOUNLIKE: [&str; 16] = [
-    "report", "reports", "claim", "claims", "note", "notes", "post", "question", "comment",
-    "charge", "state", "states", "show", "shows", "counter", "call",
-];
+/// A cue verb whose object is the person told ("told reporters that…"): `[tell]` of
+/// `data/en/sources.txt`.
+fn tells(word: &str) -> bool {
+    lexicon().sources.has("tell", word)
+}
+
+/// A cue verb by which the outlet itself learns or finds something: `[find]`.
+fn finds(word: &str) -> bool {
+    lexicon().sources.has("find", word)
+}
+
+/// A cue form that is a noun after a determiner ("the report", "a claim"): `[nounlike]`.
+fn nounlike(word: &str) -> bool {
+    lexicon().sources.has("nounlike", word)
+}
 
 /// The sentence being read: its tokens and their text.
 struct Ctx<'a, 'v> {
@@ -107,7 +109,7 @@ pub(super) fn classify_span(
     let verb = lowercase(cue.slice(view.text));
     // After "told"/"asked" stands the one told, never the one telling.
     let last_verb = verb.split_whitespace().next_back().unwrap_or("");
-    if span.start >= cue.end && TELL.contains(&last_verb) {
+    if span.start >= cue.end && tells(last_verb) {
         return None;
     }
     // "an expert who" + "asked": a relative clause cut in two, not a source and its cue.
@@ -115,10 +117,7 @@ pub(super) fn classify_span(
     if last_word.is_some_and(|j| ctx.has("relative", j)) {
         return None;
     }
-    let learns = verb
-        .split_whitespace()
-        .next_back()
-        .is_some_and(|w| FIND.contains(&w));
+    let learns = verb.split_whitespace().next_back().is_some_and(finds);
     if learns && outlet.is_self(span.slice(view.text)) {
         return Some((SourceType::SelfOutlet, None));
     }
@@ -287,9 +286,7 @@ impl Ctx<'_, '_> {
         } else {
             Cow::Borrowed("")
         };
-        if prev == "to"
-            || (NOUNLIKE.contains(&w.as_ref()) && self.has("determiner", k.wrapping_sub(1)))
-        {
+        if prev == "to" || (nounlike(&w) && self.has("determiner", k.wrapping_sub(1))) {
             return None;
         }
         // "media reports claimed": a cue form followed by a past-tense cue is a noun; so is one
@@ -298,7 +295,7 @@ impl Ctx<'_, '_> {
         if self.lex.verbs.contains(next.as_ref()) && next.ends_with("ed") {
             return None;
         }
-        if NOUNLIKE.contains(&w.as_ref())
+        if nounlike(&w)
             && (self.lex.verbs.contains(next.as_ref())
                 || matches!(self.punct(k + 1), Some(',' | '.' | ';'))
                 || k + 1 >= self.toks.len())
@@ -326,7 +323,7 @@ impl Ctx<'_, '_> {
             {
                 return None;
             }
-            _ if FIND.contains(&w.as_ref()) && next != "that" && next != "from" => {
+            _ if finds(&w) && next != "that" && next != "from" => {
                 return None;
             }
             _ => {}
@@ -359,7 +356,7 @@ impl Ctx<'_, '_> {
             let mut source = self.span_of(s_from, s_to);
             let (mut kind, mut descriptor) = self.classify(s_from, s_to);
             // "The Global Times has learned": a publication that learns is the outlet itself.
-            if FIND.contains(&w.as_ref()) && self.outlet.is_self(source.slice(self.text())) {
+            if finds(&w) && self.outlet.is_self(source.slice(self.text())) {
                 (kind, descriptor) = (SourceType::SelfOutlet, None);
             }
             // The outlet that learns, or is told ("told the Global Times"), cites itself even
@@ -367,7 +364,7 @@ impl Ctx<'_, '_> {
             let mut self_cited = kind == SourceType::SelfOutlet;
             let mut after = cue_end;
             // "The Global Times has learned from sources that…"
-            if FIND.contains(&w.as_ref()) && self.lower(cue_end) == "from" {
+            if finds(&w) && self.lower(cue_end) == "from" {
                 if let Some((f_from, f_to)) = self.np_after(cue_end + 1) {
                     source = self.span_of(f_from, f_to);
                     (kind, descriptor) = self.classify(f_from, f_to);
@@ -536,7 +533,7 @@ impl Ctx<'_, '_> {
                 || self.has("time", j)
                 || (!self.capitalised(j)
                     && self.lex.verbs.contains(self.lower(j).as_ref())
-                    && !(j + 1 == end && NOUNLIKE.contains(&self.lower(j).as_ref())))
+                    && !(j + 1 == end && nounlike(&self.lower(j))))
             {
                 break;
             }
@@ -697,7 +694,7 @@ impl Ctx<'_, '_> {
     /// The person told, after "told"/"asked": up to "that", punctuation, or a time phrase.
     /// Returns the token after it and its span.
     fn receiver(&self, after: usize, verb: &str) -> (usize, Option<Span>) {
-        if !TELL.contains(&verb) {
+        if !tells(verb) {
             return (after, None);
         }
         let n = self.toks.len();

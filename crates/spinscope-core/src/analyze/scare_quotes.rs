@@ -18,10 +18,6 @@ fn cues() -> &'static (Sections, Sections) {
     CUES.get_or_init(|| (Sections::parse(CUES_EN), Sections::parse(CUES_ZH)))
 }
 
-const DETERMINERS: [&str; 10] = [
-    "the", "a", "an", "this", "that", "these", "those", "its", "their", "his",
-];
-
 /// The most words a scare quote holds; longer quotations are quoted speech.
 const MAX_WORDS: usize = 4;
 const MAX_HAN: usize = 8;
@@ -147,7 +143,9 @@ fn judge(view: &TextView<'_>, q: &Quote, index: &Index) -> Option<(f32, String)>
     if title_cue || title_case {
         return None;
     }
-    let determiner = last_words.first().is_some_and(|w| DETERMINERS.contains(w))
+    let determiner = last_words
+        .first()
+        .is_some_and(|w| cues().0.list("determiner").iter().any(|d| d == w))
         && words <= 2
         && !content.starts_with(|c: char| c.is_uppercase());
     if determiner {

@@ -19,19 +19,7 @@ fn publications() -> &'static HashSet<String> {
     })
 }
 
-/// Phrases by which any outlet means itself.
-const SELF_PHRASES: [&str; 10] = [
-    "this newspaper",
-    "this paper",
-    "this website",
-    "our reporter",
-    "our reporters",
-    "this reporter",
-    "本报",
-    "本台",
-    "本刊",
-    "本网",
-];
+const SELF_PHRASES: &str = include_str!("../../../data/self_phrases.txt");
 
 /// The document's outlet, if known, and how to tell a mention of it.
 #[derive(Debug, Clone)]
@@ -88,7 +76,10 @@ impl Outlet {
 }
 
 fn is_self_phrase(m: &str) -> bool {
-    SELF_PHRASES.iter().any(|p| m == *p || m.starts_with(p))
+    static SET: OnceLock<HashSet<String>> = OnceLock::new();
+    SET.get_or_init(|| lexicon::words(SELF_PHRASES))
+        .iter()
+        .any(|p| m == p || m.starts_with(p.as_str()))
 }
 
 fn normalise(s: &str) -> String {

@@ -40,13 +40,6 @@ fn lexicon() -> &'static Lexicon {
     })
 }
 
-/// Words that end a Chinese source phrase: time, place and manner come between source and cue.
-const ADVERBIAL: [&str; 30] = [
-    "在", "于", "也", "还", "则", "又", "曾", "已", "都", "就", "对此", "就此", "向", "接受",
-    "日前", "近日", "当天", "今天", "昨天", "此前", "同日", "当日", "日", "上午", "下午", "晚间",
-    "早前", "更", "再次", "一再",
-];
-
 /// Punctuation that starts a new clause.
 fn clause_break(c: char) -> bool {
     matches!(
@@ -225,7 +218,7 @@ fn verb(
     {
         let w = t.span.slice(simp);
         let numeric = t.kind == TokenKind::Number;
-        if end > clause && (numeric || ADVERBIAL.contains(&w)) {
+        if end > clause && (numeric || lexicon().sources.has("adverbial", w)) {
             break;
         }
         if matches!(t.kind, TokenKind::Han | TokenKind::Word) {

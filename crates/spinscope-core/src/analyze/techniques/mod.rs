@@ -7,6 +7,8 @@ pub mod model;
 mod patterns;
 pub mod repetition;
 
+use std::sync::OnceLock;
+
 use super::attribution::{self, Attribution};
 use crate::doc::{Document, Span};
 use crate::report::{Extent, Finding, Range, SourceType, Technique};
@@ -180,26 +182,24 @@ pub fn merge(mut hits: Vec<Hit>) -> Vec<Hit> {
     kept
 }
 
+/// Words naming an authority, in the order tried (`data/authorities.txt`).
+fn authorities() -> &'static [String] {
+    static LIST: OnceLock<Vec<String>> = OnceLock::new();
+    LIST.get_or_init(|| {
+        crate::text::sentences::data_lines(include_str!("../../../data/authorities.txt"))
+            .map(str::to_lowercase)
+            .collect()
+    })
+}
+
 /// "Experts pointed out…": an unnamed authority as the source of a claim.
 fn authority(view: &TextView<'_>, attributions: &[Attribution], out: &mut Vec<Hit>) {
-    const AUTHORITIES: [&str; 10] = [
-        "expert",
-        "experts",
-        "scientist",
-        "scientists",
-        "scholar",
-        "scholars",
-        "专家",
-        "学者",
-        "professor",
-        "analysts",
-    ];
     for a in attributions {
         if a.source_type != SourceType::Anonymous {
             continue;
         }
         let source = a.source.slice(&view.simplified).to_lowercase();
-        let Some(word) = AUTHORITIES.iter().find(|w| source.contains(*w)) else {
+        let Some(word) = authorities().iter().find(|w| source.contains(w.as_str())) else {
             continue;
         };
         let span = a.cue.map_or(a.source, |c| a.source.cover(&c));

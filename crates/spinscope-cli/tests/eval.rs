@@ -441,34 +441,120 @@ fn eval_checkworthy_counts_sentences_whose_report_holds_a_claim() {
     write(&file, &tsv);
     let feed = dir.path().join("ct.jsonl");
     write(&feed, &feed_lines);
-    let out = run(&["analyze", "--format", "jsonl", &path(&feed)]);
+    let labels: Vec<bool> = rows.iter().map(|r| r.2 == "Yes").collect();
+    let flags = Flags::of(&flagged(&feed, "fast", "claim"), &labels);
+    assert!(flags.tp > 0.0, "the fixture has claims to find: {flags:?}");
+    let eval = eval_json("checkworthy", &file, "fast");
+    assert_eq!(eval["scored"]["items"], 5);
+    flags.check(&eval["yes"]);
+}
+
+#[test]
+fn eval_agitative_counts_chinese_sentences_whose_report_holds_a_technique() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // Written for this test in the style of CAOD: commentary that agitates, and plain reporting.
+    let rows = [
+        (
+            "美国政客颠倒黑白，充斥着政治偏见，所谓“人权报告”就是一场闹剧。",
+            "1",
+        ),
+        ("这些反华势力的图谋注定不会得逞！", "1"),
+        ("吃了这种东西会致癌，很多人还蒙在鼓里。", "1"),
+        ("市政府今天上午召开新闻发布会，介绍了今年的工作安排。", "0"),
+        ("该公司第三季度营业收入同比增长百分之五。", "0"),
+        ("市政府今天上午召开新闻发布会，介绍了今年的工作安排。", "0"),
+    ];
+    let mut tsv = String::from("text\tlabel\n");
+    let mut feed_lines = String::new();
+    for (text, label) in rows.iter().take(5) {
+        tsv.push_str(&format!("{text}\t{label}\n"));
+        feed_lines.push_str(&format!("{}\n", serde_json::json!({"text": text})));
+    }
+    // A repeated sentence is one row; a malformed line is skipped with a warning.
+    tsv.push_str(&format!("{}\t{}\nno label here\n", rows[5].0, rows[5].1));
+    let file = dir.path().join("caod.tsv");
+    write(&file, &tsv);
+    let feed = dir.path().join("caod.jsonl");
+    write(&feed, &feed_lines);
+    let labels: Vec<bool> = rows.iter().take(5).map(|r| r.1 == "1").collect();
+    let flags = Flags::of(&flagged(&feed, "fast", "technique"), &labels);
+    assert!(
+        flags.tp > 0.0,
+        "the fixture has techniques to find: {flags:?}"
+    );
+    let out = run(&[
+        "eval",
+        "agitative",
+        "--data",
+        &path(dir.path()),
+        "--split",
+        "all",
+        "--tier",
+        "fast",
+        "--format",
+        "json",
+    ]);
     assert!(out.status.success(), "{}", stderr(&out));
-    let flagged: Vec<bool> = jsonl(&out)
+    assert!(
+        stderr(&out).contains(":8: not text<TAB>0|1, skipped"),
+        "{}",
+        stderr(&out)
+    );
+    let eval = json(&out);
+    assert_eq!(eval["scored"]["items"], 5);
+    assert_eq!(eval["scored"]["dataset"], "caod");
+    flags.check(&eval["agitative"]);
+}
+
+/// Whether each document of the JSONL `feed` gets a finding of `kind` from `analyze`.
+fn flagged(feed: &Path, tier: &str, kind: &str) -> Vec<bool> {
+    let out = run(&["analyze", "--tier", tier, "--format", "jsonl", &path(feed)]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    jsonl(&out)
         .iter()
         .map(|r| {
             r["findings"]
                 .as_array()
                 .expect("findings")
                 .iter()
-                .any(|f| f["kind"] == "claim")
+                .any(|f| f["kind"] == kind)
         })
-        .collect();
-    let (mut tp, mut fp, mut fneg) = (0.0f64, 0.0f64, 0.0f64);
-    for (yes, (_, _, label)) in flagged.iter().zip(rows) {
-        match (*yes, label == "Yes") {
-            (true, true) => tp += 1.0,
-            (true, false) => fp += 1.0,
-            (false, true) => fneg += 1.0,
-            _ => {}
+        .collect()
+}
+
+/// Flags against labels, counted from `analyze`'s output.
+#[derive(Debug)]
+struct Flags {
+    tp: f64,
+    fp: f64,
+    fneg: f64,
+}
+
+impl Flags {
+    fn of(flagged: &[bool], labels: &[bool]) -> Flags {
+        assert_eq!(flagged.len(), labels.len());
+        let count = |f: bool, l: bool| {
+            flagged
+                .iter()
+                .zip(labels)
+                .filter(|&(&a, &b)| a == f && b == l)
+                .count() as f64
+        };
+        Flags {
+            tp: count(true, true),
+            fp: count(true, false),
+            fneg: count(false, true),
         }
     }
-    assert!(tp > 0.0, "the fixture has claims to find: {flagged:?}");
-    let eval = eval_json("checkworthy", &file, "fast");
-    assert_eq!(eval["scored"]["items"], 5);
-    close(
-        &eval["yes"]["precision"],
-        tp / (tp + fp).max(1.0),
-        "precision",
-    );
-    close(&eval["yes"]["recall"], tp / (tp + fneg), "recall");
+
+    /// `eval`'s precision and recall are the ones `analyze`'s output gives.
+    fn check(&self, eval: &Value) {
+        let precision = self.tp / (self.tp + self.fp).max(1.0);
+        close(&eval["precision"], precision, "precision");
+        close(
+            &eval["recall"],
+            self.tp / (self.tp + self.fneg).max(1.0),
+            "recall",
+        );
+    }
 }

@@ -4,6 +4,7 @@
 //! By default it scores the sealed split ([`spinscope_core::eval::splits`]): text that no
 //! fitting or tuning has seen.
 
+mod agitative;
 pub(crate) mod checkworthy;
 mod extraction;
 pub(crate) mod polnear;
@@ -45,6 +46,16 @@ pub enum EvalCommand {
     /// finding. F1 of the Yes class, as the lab scores it.
     Checkworthy {
         /// A .tsv file, or a folder of them (e.g. ../shared/data/checkworthy)
+        #[arg(long, value_name = "FILE|DIR")]
+        data: PathBuf,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Chinese persuasion on CAOD (`text<TAB>label`, label 1 when agitative): each sentence is
+    /// analysed as a document and is flagged when the report holds a technique finding.
+    /// Precision/recall/F1 of the flags against the label, on a balanced sealed sample.
+    Agitative {
+        /// The CAOD file, or a folder holding caod.tsv (e.g. ../shared/data/zh-agitative)
         #[arg(long, value_name = "FILE|DIR")]
         data: PathBuf,
         #[command(flatten)]
@@ -115,6 +126,7 @@ pub fn run(cmd: EvalCommand) -> anyhow::Result<bool> {
         EvalCommand::Ptc { data, common } => ptc::run(&data, &common),
         EvalCommand::Polnear { data, common } => polnear::run(&data, &common),
         EvalCommand::Checkworthy { data, common } => checkworthy::run(&data, &common),
+        EvalCommand::Agitative { data, common } => agitative::run(&data, &common),
         EvalCommand::Extraction {
             data,
             worst,
@@ -155,6 +167,7 @@ impl Scored {
                 "ptc" => "SemEval-2020 Task 11",
                 "polnear" => "PolNeAR attribution",
                 "checkworthy" => "CheckThat! 2024 Task 1 English",
+                "caod" => "CAOD Chinese agitative sentences",
                 _ => "article extraction",
             },
             self.split,
@@ -162,6 +175,101 @@ impl Scored {
             self.tier
         )
     }
+}
+
+/// Yes/no decisions against a binary label: the F1 of the positive class, as CheckThat! and
+/// CAOD are scored.
+#[derive(Debug, Default, Clone, Copy)]
+struct Confusion {
+    tp: usize,
+    fp: usize,
+    fneg: usize,
+}
+
+impl Confusion {
+    fn add(&mut self, predicted: bool, gold: bool) {
+        match (predicted, gold) {
+            (true, true) => self.tp += 1,
+            (true, false) => self.fp += 1,
+            (false, true) => self.fneg += 1,
+            (false, false) => {}
+        }
+    }
+
+    fn prf(&self) -> Prf {
+        let ratio = |a: usize, b: usize| if b == 0 { 0.0 } else { a as f64 / b as f64 };
+        Prf::new(
+            ratio(self.tp, self.tp + self.fp),
+            ratio(self.tp, self.tp + self.fneg),
+        )
+    }
+
+    fn json(&self) -> serde_json::Value {
+        let p = self.prf();
+        serde_json::json!({"precision": p.precision, "recall": p.recall, "f1": p.f1,
+                           "true_positives": self.tp, "false_positives": self.fp,
+                           "false_negatives": self.fneg})
+    }
+
+    fn line(&self) -> String {
+        format!(
+            "P / R / F1 {}   ({} right, {} wrongly flagged, {} missed)",
+            prf(&self.prf()),
+            self.tp,
+            self.fp,
+            self.fneg
+        )
+    }
+}
+
+/// A sentence-level evaluation: each labelled sentence `(id, text, label)` analysed as a
+/// document of its own is flagged when its report holds a finding that `score_of` scores;
+/// prints the flags' P/R/F1 against the labels (under `class`) and the reliability of those
+/// findings' scores (`kind`).
+fn run_sentences(
+    set: DataSet,
+    common: &Common,
+    sentences: &[(&str, &str, bool)],
+    (class, kind): (&str, &str),
+    score_of: impl Fn(&spinscope_core::report::Finding) -> Option<f32>,
+) -> anyhow::Result<bool> {
+    let product = crate::product::Product::new(&common.product, false);
+    let progress = crate::progress::Progress::for_output("analysed");
+    let mut flags = Confusion::default();
+    let mut reliability = spinscope_core::eval::reliability::Reliability::default();
+    for (i, &(id, text, label)) in sentences.iter().enumerate() {
+        progress.file(i, sentences.len(), id);
+        let doc = spinscope_core::Document::from_text(id.to_string(), text.to_string());
+        let report = product.report(&doc, &|l| progress.say(l));
+        let mut flagged = false;
+        for score in report.findings.iter().filter_map(&score_of) {
+            reliability.add(score, label);
+            flagged = true;
+        }
+        flags.add(flagged, label);
+        progress.document_done();
+    }
+    progress.finish();
+    let scored = Scored::new(
+        set,
+        common.split.into(),
+        sentences.len(),
+        product.tier_name(),
+    );
+    if common.format == EvalFormat::Json {
+        let json = serde_json::json!({
+            "scored": scored,
+            class: flags.json(),
+            "findings": {"shown": reliability.findings(), "right": reliability.precision(),
+                         "ece": reliability.ece(), "reliability": reliability},
+        });
+        println!("{}", serde_json::to_string_pretty(&json)?);
+    } else {
+        println!("{}", scored.line("sentences"));
+        println!("{class}: {}", flags.line());
+        print_reliability(kind, &reliability);
+    }
+    Ok(true)
 }
 
 /// An error when a split leaves nothing to score.

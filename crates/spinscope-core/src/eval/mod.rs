@@ -1,5 +1,6 @@
 //! Scorers for public benchmark layouts, so spinscope's figures compare with published ones.
 
+pub mod agitative;
 pub mod attribution_relations;
 pub mod brat;
 pub mod checkworthy;

@@ -27,6 +27,9 @@ pub enum DataSet {
     Trafilatura,
     /// Mozilla Readability's test pages, by folder name.
     Readability,
+    /// CAOD Chinese sentences (agitative or not), by the hash of their text
+    /// ([`super::agitative::id_of`]).
+    Caod,
 }
 
 /// A held-out part of a data set.
@@ -46,13 +49,14 @@ impl Part {
 }
 
 impl DataSet {
-    pub const ALL: [DataSet; 6] = [
+    pub const ALL: [DataSet; 7] = [
         DataSet::Ptc,
         DataSet::Polnear,
         DataSet::Checkworthy,
         DataSet::Zyte,
         DataSet::Trafilatura,
         DataSet::Readability,
+        DataSet::Caod,
     ];
 
     /// The set's name in the lists' file names and in the hash rule.
@@ -64,6 +68,7 @@ impl DataSet {
             DataSet::Zyte => "zyte",
             DataSet::Trafilatura => "trafilatura",
             DataSet::Readability => "readability",
+            DataSet::Caod => "caod",
         }
     }
 
@@ -88,6 +93,8 @@ impl DataSet {
             (DataSet::Checkworthy, Part::Tune) => {
                 include_str!("../../data/splits/checkworthy-tune.txt")
             }
+            (DataSet::Caod, Part::Sealed) => include_str!("../../data/splits/caod-sealed.txt"),
+            (DataSet::Caod, Part::Tune) => include_str!("../../data/splits/caod-tune.txt"),
             // Extraction is rules only: nothing to calibrate.
             (DataSet::Zyte | DataSet::Trafilatura | DataSet::Readability, Part::Tune) => "",
         }
@@ -95,7 +102,8 @@ impl DataSet {
 
     /// The ids of one part, parsed once.
     pub fn ids(self, part: Part) -> &'static BTreeSet<String> {
-        static LISTS: [OnceLock<BTreeSet<String>>; 12] = [const { OnceLock::new() }; 12];
+        static LISTS: [OnceLock<BTreeSet<String>>; 2 * DataSet::ALL.len()] =
+            [const { OnceLock::new() }; 2 * DataSet::ALL.len()];
         let set = DataSet::ALL.iter().position(|&d| d == self).unwrap_or(0);
         let index = 2 * set + usize::from(part == Part::Tune);
         LISTS[index].get_or_init(|| {

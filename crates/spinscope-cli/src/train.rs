@@ -14,6 +14,9 @@ pub enum TrainCommand {
     /// The check-worthiness model, from CheckThat! 2024 English (e.g. ../shared/data/checkworthy):
     /// trains on CT24_checkworthy_english_train.tsv, scores the dev file, writes claims.bin.
     Claims(TrainArgs),
+    /// The Chinese agitative-sentence model, from CAOD (e.g. ../shared/data/zh-agitative, its
+    /// train part): writes agitation-zh.bin; rebuild spinscope to ship it.
+    Agitation(TrainArgs),
     /// The technique span tagger and classifier, from a PTC folder (e.g. ../shared/data/ptc, all
     /// its articles). Writes techniques-si.bin and techniques-tc.bin; rebuild spinscope to ship
     /// them.
@@ -101,6 +104,7 @@ pub fn run(cmd: TrainCommand) -> anyhow::Result<bool> {
     match cmd {
         TrainCommand::Model(args) => train_model(args),
         TrainCommand::Claims(args) => train_claims(&args),
+        TrainCommand::Agitation(args) => train_agitation(&args),
         TrainCommand::Techniques(args) => train_techniques(&args),
         TrainCommand::Calibration(args) => crate::calibrate::run(&args),
     }
@@ -123,28 +127,10 @@ fn train_claims(args: &TrainArgs) -> anyhow::Result<bool> {
         train.len()
     );
     if args.folds >= 2 {
-        let (mut tp, mut fp, mut fneg) = (0usize, 0usize, 0usize);
-        for k in 0..args.folds {
-            let fit: Vec<(String, bool)> = (0..train.len())
-                .filter(|i| i % args.folds != k)
-                .map(|i| train[i].clone())
-                .collect();
-            let model = claims::train(&fit, args.seed);
-            for (text, yes) in (0..train.len())
-                .filter(|i| i % args.folds == k)
-                .map(|i| &train[i])
-            {
-                let p = claims::probability(&model, text);
-                match (p >= claims::THRESHOLD, *yes) {
-                    (true, true) => tp += 1,
-                    (true, false) => fp += 1,
-                    (false, true) => fneg += 1,
-                    _ => {}
-                }
-            }
-        }
-        let ratio = |a: usize, b: usize| if b == 0 { 0.0 } else { a as f64 / b as f64 };
-        let s = Prf::new(ratio(tp, tp + fp), ratio(tp, tp + fneg));
+        let s = cross_validate_sentences(&train, args.folds, |fit| {
+            let model = claims::train(fit, args.seed);
+            move |text: &str| claims::probability(&model, text) >= claims::THRESHOLD
+        });
         println!(
             "recipe estimate, {}-fold cross-validation on the train part, Yes class at {}: P {:.3} R {:.3} F1 {:.3}",
             args.folds,
@@ -157,6 +143,72 @@ fn train_claims(args: &TrainArgs) -> anyhow::Result<bool> {
     let model = claims::train(&train, args.seed);
     write_model(&args.out, "claims.bin", &model)?;
     Ok(true)
+}
+
+/// `train agitation`: the Chinese agitative-sentence model on CAOD's train part.
+fn train_agitation(args: &TrainArgs) -> anyhow::Result<bool> {
+    use spinscope_core::analyze::techniques::agitation;
+    use spinscope_core::eval::agitative;
+    let path = if args.data.is_dir() {
+        args.data.join("caod.tsv")
+    } else {
+        args.data.clone()
+    };
+    let (rows, skipped) = agitative::read(&path)?;
+    for line in skipped {
+        eprintln!(
+            "spinscope: warning: {}:{line}: not text<TAB>0|1, skipped",
+            path.display()
+        );
+    }
+    let (rows, left_out) = splits::train_part(DataSet::Caod, rows, |r| &r.id);
+    let train: Vec<(String, bool)> = rows.into_iter().map(|r| (r.text, r.agitative)).collect();
+    eprintln!(
+        "spinscope: training on {} sentences, {} agitative ({left_out})",
+        train.len(),
+        train.iter().filter(|r| r.1).count()
+    );
+    if args.folds >= 2 {
+        let s = cross_validate_sentences(&train, args.folds, |fit| {
+            let model = agitation::train(fit, args.seed);
+            move |text: &str| agitation::probability(&model, text) >= 0.5
+        });
+        println!(
+            "recipe estimate, {}-fold cross-validation on the train part (CAOD's own mix, one agitative in fourteen), agitative at 0.5: P {:.3} R {:.3} F1 {:.3}",
+            args.folds, s.precision, s.recall, s.f1
+        );
+    }
+    let model = agitation::train(&train, args.seed);
+    write_model(&args.out, "agitation-zh.bin", &model)?;
+    Ok(true)
+}
+
+/// K-fold cross-validation of a sentence classifier (row i in fold i mod K): P/R/F1 of the
+/// positive class over the held-out folds. `fit` trains on a fold's complement and returns the
+/// decision.
+fn cross_validate_sentences<D: Fn(&str) -> bool>(
+    rows: &[(String, bool)],
+    folds: usize,
+    fit: impl Fn(&[(String, bool)]) -> D,
+) -> Prf {
+    let (mut tp, mut fp, mut fneg) = (0usize, 0usize, 0usize);
+    for k in 0..folds {
+        let train: Vec<(String, bool)> = (0..rows.len())
+            .filter(|i| i % folds != k)
+            .map(|i| rows[i].clone())
+            .collect();
+        let decide = fit(&train);
+        for (text, yes) in (0..rows.len()).filter(|i| i % folds == k).map(|i| &rows[i]) {
+            match (decide(text), *yes) {
+                (true, true) => tp += 1,
+                (true, false) => fp += 1,
+                (false, true) => fneg += 1,
+                _ => {}
+            }
+        }
+    }
+    let ratio = |a: usize, b: usize| if b == 0 { 0.0 } else { a as f64 / b as f64 };
+    Prf::new(ratio(tp, tp + fp), ratio(tp, tp + fneg))
 }
 
 /// `train techniques`: the linear span tagger and technique classifier on PTC's fit split.

@@ -2,6 +2,7 @@
 //! structural patterns, repetition within the document, and what attribution found. Every hit
 //! names the rule that made it.
 
+pub mod agitation;
 mod lexicon;
 pub mod model;
 mod patterns;
@@ -64,6 +65,7 @@ pub fn find(view: &TextView<'_>, attributions: &[Attribution]) -> Vec<Hit> {
     let messages = repetition::messages(view, &hits);
     let mut found = merge(hits);
     found.extend(messages);
+    agitation::find(view, &mut found);
     found.sort_by_key(|h| (h.span.start, h.technique));
     found
 }

@@ -17,8 +17,11 @@ use super::Hit;
 
 const BITS: u32 = 19;
 const WEIGHTS: &[u8] = include_bytes!("../../../../../models/agitation-zh.bin");
-/// A sentence is a candidate from this probability on; the report threshold decides.
-pub const CANDIDATE_MIN_SCORE: f32 = 0.3;
+/// A sentence is a candidate from this probability on; the report threshold decides. Under
+/// the even prior an uninformative sentence (a short headline) scores about 0.5, so nothing
+/// under it is proposed: on CAOD's tune part this cost 2 points of F1 (fast tier), on nine
+/// days of CCTV news bulletins it removed 14 of 21 such findings, all on neutral headlines.
+pub const CANDIDATE_MIN_SCORE: f32 = 0.5;
 pub const DETECTOR: &str = "model:agitation";
 
 fn shipped() -> Option<&'static Linear> {

@@ -148,19 +148,7 @@ fn train_claims(args: &TrainArgs) -> anyhow::Result<bool> {
 /// `train agitation`: the Chinese agitative-sentence model on CAOD's train part.
 fn train_agitation(args: &TrainArgs) -> anyhow::Result<bool> {
     use spinscope_core::analyze::techniques::agitation;
-    use spinscope_core::eval::agitative;
-    let path = if args.data.is_dir() {
-        args.data.join("caod.tsv")
-    } else {
-        args.data.clone()
-    };
-    let (rows, skipped) = agitative::read(&path)?;
-    for line in skipped {
-        eprintln!(
-            "spinscope: warning: {}:{line}: not text<TAB>0|1, skipped",
-            path.display()
-        );
-    }
+    let rows = crate::eval::agitative::read(&args.data)?;
     let (rows, left_out) = splits::train_part(DataSet::Caod, rows, |r| &r.id);
     let train: Vec<(String, bool)> = rows.into_iter().map(|r| (r.text, r.agitative)).collect();
     eprintln!(
@@ -191,7 +179,7 @@ fn cross_validate_sentences<D: Fn(&str) -> bool>(
     folds: usize,
     fit: impl Fn(&[(String, bool)]) -> D,
 ) -> Prf {
-    let (mut tp, mut fp, mut fneg) = (0usize, 0usize, 0usize);
+    let mut flags = crate::eval::Confusion::default();
     for k in 0..folds {
         let train: Vec<(String, bool)> = (0..rows.len())
             .filter(|i| i % folds != k)
@@ -199,16 +187,10 @@ fn cross_validate_sentences<D: Fn(&str) -> bool>(
             .collect();
         let decide = fit(&train);
         for (text, yes) in (0..rows.len()).filter(|i| i % folds == k).map(|i| &rows[i]) {
-            match (decide(text), *yes) {
-                (true, true) => tp += 1,
-                (true, false) => fp += 1,
-                (false, true) => fneg += 1,
-                _ => {}
-            }
+            flags.add(decide(text), *yes);
         }
     }
-    let ratio = |a: usize, b: usize| if b == 0 { 0.0 } else { a as f64 / b as f64 };
-    Prf::new(ratio(tp, tp + fp), ratio(tp, tp + fneg))
+    flags.prf()
 }
 
 /// `train techniques`: the linear span tagger and technique classifier on PTC's fit split.

@@ -11,8 +11,9 @@ use spinscope_core::report::Finding;
 
 use super::{nothing_to_score, run_sentences, Common};
 
-/// The rows of `split` in the CAOD file `data` (or `caod.tsv` in the folder `data`).
-fn rows(data: &Path, split: Split) -> anyhow::Result<Vec<Row>> {
+/// Every row of the CAOD file `data` (or `caod.tsv` in the folder `data`), a warning for each
+/// line skipped: what `eval agitative` and `train agitation` read.
+pub(crate) fn read(data: &Path) -> anyhow::Result<Vec<Row>> {
     let file = if data.is_dir() {
         data.join("caod.tsv")
     } else {
@@ -25,7 +26,12 @@ fn rows(data: &Path, split: Split) -> anyhow::Result<Vec<Row>> {
             file.display()
         );
     }
-    let rows: Vec<Row> = rows
+    Ok(rows)
+}
+
+/// The rows of `split` in the CAOD file or folder `data`.
+fn rows(data: &Path, split: Split) -> anyhow::Result<Vec<Row>> {
+    let rows: Vec<Row> = read(data)?
         .into_iter()
         .filter(|r| split.keeps(DataSet::Caod, &r.id))
         .collect();

@@ -4,7 +4,7 @@
 //! By default it scores the sealed split ([`spinscope_core::eval::splits`]): text that no
 //! fitting or tuning has seen.
 
-mod agitative;
+pub(crate) mod agitative;
 pub(crate) mod checkworthy;
 mod extraction;
 pub(crate) mod polnear;
@@ -180,14 +180,14 @@ impl Scored {
 /// Yes/no decisions against a binary label: the F1 of the positive class, as CheckThat! and
 /// CAOD are scored.
 #[derive(Debug, Default, Clone, Copy)]
-struct Confusion {
+pub(crate) struct Confusion {
     tp: usize,
     fp: usize,
     fneg: usize,
 }
 
 impl Confusion {
-    fn add(&mut self, predicted: bool, gold: bool) {
+    pub(crate) fn add(&mut self, predicted: bool, gold: bool) {
         match (predicted, gold) {
             (true, true) => self.tp += 1,
             (true, false) => self.fp += 1,
@@ -196,7 +196,7 @@ impl Confusion {
         }
     }
 
-    fn prf(&self) -> Prf {
+    pub(crate) fn prf(&self) -> Prf {
         let ratio = |a: usize, b: usize| if b == 0 { 0.0 } else { a as f64 / b as f64 };
         Prf::new(
             ratio(self.tp, self.tp + self.fp),

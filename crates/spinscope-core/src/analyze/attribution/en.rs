@@ -117,8 +117,7 @@ pub(super) fn classify_span(
     if last_word.is_some_and(|j| ctx.has("relative", j)) {
         return None;
     }
-    let learns = verb.split_whitespace().next_back().is_some_and(finds);
-    if learns && outlet.is_self(span.slice(view.text)) {
+    if finds(last_verb) && outlet.is_self(span.slice(view.text)) {
         return Some((SourceType::SelfOutlet, None));
     }
     Some(ctx.classify(from, to))

@@ -1,6 +1,6 @@
-//! `spinscope train calibration`: runs the product on the tune split of PTC, PolNeAR and
-//! CheckThat! with raw scores, checks every finding against the annotations, and writes the
-//! maps and thresholds of `analyze::calibration` (models/calibration.txt).
+//! `spinscope train calibration`: runs the product on the tune split of PTC, PolNeAR,
+//! CheckThat! and CAOD with raw scores, checks every finding against the annotations, and
+//! writes the maps and thresholds of `analyze::calibration` (models/calibration.txt).
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -13,13 +13,14 @@ use spinscope_core::eval::splits::Split;
 use spinscope_core::report::Finding;
 use spinscope_core::{Document, Span};
 
-use crate::eval::{checkworthy, polnear as polnear_eval, ptc as ptc_eval};
+use crate::eval::{agitative, checkworthy, polnear as polnear_eval, ptc as ptc_eval};
 use crate::product::{self, each_document, Product, Read};
 use crate::progress::Progress;
 
 #[derive(clap::Args, Debug)]
 pub struct CalibrationArgs {
-    /// The data folder holding `ptc/`, `polnear/data/train/` and `checkworthy/` (e.g. ../shared/data).
+    /// The data folder holding `ptc/`, `polnear/data/train/`, `checkworthy/` and `zh-agitative/`
+    /// (e.g. ../shared/data).
     #[arg(long, value_name = "DIR")]
     data: PathBuf,
     /// Where calibration.txt goes; rebuild spinscope to ship it.
@@ -32,6 +33,14 @@ pub struct CalibrationArgs {
     #[arg(long, default_value_t = 40)]
     min_examples: usize,
 }
+
+/// The detectors of Chinese techniques that CAOD's sentence labels (agitative or not) can
+/// judge: the sentence model and the encoder. A phrase list's or a pattern's technique is a
+/// claim about a phrase that those labels neither confirm nor refute; it stays uncalibrated.
+const JUDGED_BY_CAOD: [&str; 2] = [
+    spinscope_core::analyze::techniques::agitation::DETECTOR,
+    "model",
+];
 
 /// One finding of the tune split: its group, raw score, and whether the annotations agree.
 struct Example {
@@ -49,11 +58,13 @@ pub fn run(args: &CalibrationArgs) -> anyhow::Result<bool> {
             .join("checkworthy/CT24_checkworthy_english_train.tsv"),
         Split::Tune,
     )?;
+    let caod = balanced_caod(&args.data.join("zh-agitative"))?;
     eprintln!(
-        "spinscope: tune split: PTC {} articles, PolNeAR {} articles, CheckThat! {} sentences",
+        "spinscope: tune split: PTC {} articles, PolNeAR {} articles, CheckThat! {} sentences, CAOD {} sentences (half agitative)",
         ptc.len(),
         pol.len(),
-        ct.len()
+        ct.len(),
+        caod.len()
     );
     let mut examples: Vec<Example> = Vec::new();
     for (tier, name) in [
@@ -102,6 +113,28 @@ pub fn run(args: &CalibrationArgs) -> anyhow::Result<bool> {
             }
             progress.document_done();
         }
+        // Chinese techniques on CAOD: right when the sentence is agitative.
+        for row in &caod {
+            let doc = Document::from_text(row.id.clone(), row.text.clone());
+            let report = product.report(&doc, &say);
+            let view = spinscope_core::TextView::new(&doc.text);
+            let bytes = spinscope_core::doc::byte_offsets(&doc.text);
+            for f in &report.findings {
+                if let Finding::Technique {
+                    extent,
+                    score,
+                    detector,
+                    ..
+                } = f
+                {
+                    let at = bytes.get(extent.start).copied().unwrap_or(doc.text.len());
+                    if JUDGED_BY_CAOD.contains(&detector.as_str()) && view.is_chinese_at(at) {
+                        push_chinese(&mut examples, f, tier, *score, row.agitative);
+                    }
+                }
+            }
+            progress.document_done();
+        }
         progress.finish();
     }
 
@@ -130,18 +163,36 @@ pub fn run(args: &CalibrationArgs) -> anyhow::Result<bool> {
             );
             c.set_threshold(tier, kind, t);
         }
+        // Chinese findings are shown from the same thresholds; what that keeps on CAOD:
+        let kind = format!("technique{}", calibration::CHINESE);
+        let t = c.thresholds(tier).get("technique");
+        let scored: Vec<(f32, bool)> = examples
+            .iter()
+            .filter(|e| e.group.tier == tier && e.group.kind == kind)
+            .map(|e| (calibrated(&c, e), e.right))
+            .collect();
+        let shown: Vec<&(f32, bool)> = scored.iter().filter(|s| s.0 >= t).collect();
+        eprintln!(
+            "spinscope: {} {kind} (CAOD): threshold {t:.2} shows {} of {} tune findings, {:.2} of them right",
+            tier.name(),
+            shown.len(),
+            scored.len(),
+            shown.iter().filter(|s| s.1).count() as f64 / shown.len().max(1) as f64,
+        );
     }
     std::fs::create_dir_all(&args.out).with_context(|| format!("{}", args.out.display()))?;
     let path = args.out.join("calibration.txt");
     let header = format!(
         "spinscope calibration, written by `spinscope train calibration` (spinscope {}): maps fitted\n\
          on the tune split (PTC {} articles: techniques; PolNeAR {} articles: attributions;\n\
-         CheckThat! train {} sentences: claims), thresholds for precision {:.2} there.\n\
-         Scare quotes have no annotated data: their scores are the rules' own.",
+         CheckThat! train {} sentences: claims; CAOD {} sentences, half agitative: Chinese\n\
+         techniques of the sentence model and the encoder), thresholds for precision {:.2} on\n\
+         the English sets. Scare quotes have no annotated data: their scores are the rules' own.",
         env!("CARGO_PKG_VERSION"),
         ptc.len(),
         pol.len(),
         ct.len(),
+        caod.len(),
         args.precision
     );
     std::fs::write(&path, c.write(&header)).with_context(|| format!("{}", path.display()))?;
@@ -169,9 +220,35 @@ fn reports(
 }
 
 fn push(examples: &mut Vec<Example>, f: &Finding, tier: Tier, raw: f32, right: bool) {
-    if let Some(group) = Group::of(f, tier) {
+    if let Some(group) = Group::of(f, tier, false) {
         examples.push(Example { group, raw, right });
     }
+}
+
+fn push_chinese(examples: &mut Vec<Example>, f: &Finding, tier: Tier, raw: f32, right: bool) {
+    if let Some(group) = Group::of(f, tier, true) {
+        examples.push(Example { group, raw, right });
+    }
+}
+
+/// CAOD's tune part as an even mix: every agitative sentence and as many neutral ones, those
+/// of the smallest ids (ids are hashes, so this is a fixed random pick). Calibrated on it, a
+/// Chinese score reads as the probability of an agitative sentence where half are, the mix
+/// the sealed sample is scored on; CAOD's own (one in fourteen, from negative-sentiment
+/// articles) is no better a prior for news.
+fn balanced_caod(
+    data: &std::path::Path,
+) -> anyhow::Result<Vec<spinscope_core::eval::agitative::Row>> {
+    use spinscope_core::eval::splits::DataSet;
+    let rows: Vec<_> = agitative::read(data)?
+        .into_iter()
+        .filter(|r| Split::Tune.keeps(DataSet::Caod, &r.id))
+        .collect();
+    let (mut yes, mut no): (Vec<_>, Vec<_>) = rows.into_iter().partition(|r| r.agitative);
+    no.sort_by(|a, b| a.id.cmp(&b.id));
+    no.truncate(yes.len());
+    yes.extend(no);
+    Ok(yes)
 }
 
 /// Where a map is filed: (tier, kind, detector key, agrees key).

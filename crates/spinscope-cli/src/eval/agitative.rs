@@ -1,7 +1,7 @@
 //! `eval agitative`: each CAOD sentence analysed as a document of its own; it is flagged when
 //! the report holds a technique finding (shown at the report's default threshold), scored
-//! against the agitative label. Chinese findings are not calibrated yet, so the reliability
-//! table says how far their raw scores are from being probabilities.
+//! against the agitative label. The sample is balanced, so the reliability table checks the
+//! Chinese maps `train calibration` fitted on the tune part's balanced sample.
 
 use std::path::Path;
 

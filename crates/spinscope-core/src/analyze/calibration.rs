@@ -11,6 +11,12 @@
 //! score a report shows: the lowest that kept precision at or above the target on the tune
 //! split.
 //!
+//! Findings in Chinese sentences are calibrated apart, under the kind with [`CHINESE`] appended
+//! (`technique.zh`), and only by a map of their own detector: the Chinese data (CAOD's tune
+//! part) labels whole sentences agitative or not, which judges a sentence-level model or the
+//! encoder but says nothing about a phrase list's or pattern's technique. Those keep their raw
+//! score and say so.
+//!
 //! The file (`models/calibration.txt`) is plain text, compiled into the binary:
 //!
 //! ```text
@@ -48,7 +54,10 @@ impl Tier {
 
 /// What a finding's evidence says when no annotated data could calibrate its score.
 pub const UNCALIBRATED: &str =
-    "; the score is the detector's own, not calibrated: no annotated Chinese data yet";
+    "; the score is the detector's own, not calibrated: no annotated Chinese data judges this detector yet";
+
+/// Appended to a kind for findings in Chinese sentences: their maps are filed apart.
+pub const CHINESE: &str = ".zh";
 
 /// The kinds of finding that carry a score.
 pub const KINDS: [&str; 4] = ["technique", "attribution", "scare_quote", "claim"];
@@ -142,27 +151,45 @@ pub struct Group {
 }
 
 impl Group {
-    pub fn of(f: &Finding, tier: Tier) -> Option<Group> {
+    /// `chinese`: the finding lies in a Chinese sentence.
+    pub fn of(f: &Finding, tier: Tier, chinese: bool) -> Option<Group> {
         let (detector, evidence) = detector_and_evidence(f)?;
+        let kind = f.kind_name();
         Some(Group {
             tier,
-            kind: f.kind_name().to_string(),
+            kind: if chinese {
+                format!("{kind}{CHINESE}")
+            } else {
+                kind.to_string()
+            },
             detector: detector.to_string(),
             agrees: evidence.contains(ENCODER_AGREES) || evidence.contains(RULES_AGREE),
         })
     }
 
-    /// The keys a map may be filed under, most specific first.
-    pub fn keys(&self) -> [(String, String); 5] {
+    pub fn is_chinese(&self) -> bool {
+        self.kind.ends_with(CHINESE)
+    }
+
+    /// The keys a map may be filed under, most specific first; a Chinese finding's are its
+    /// detector's only (module docs).
+    pub fn keys(&self) -> Vec<(String, String)> {
         let agrees = if self.agrees { "yes" } else { "no" };
-        let family = format!("{}:*", family(&self.detector));
-        [
+        let own = [
             (self.detector.clone(), agrees.to_string()),
             (self.detector.clone(), "*".to_string()),
-            (family.clone(), agrees.to_string()),
-            (family, "*".to_string()),
-            ("*".to_string(), "*".to_string()),
-        ]
+        ];
+        if self.is_chinese() {
+            return own.to_vec();
+        }
+        let family = format!("{}:*", family(&self.detector));
+        own.into_iter()
+            .chain([
+                (family.clone(), agrees.to_string()),
+                (family, "*".to_string()),
+                ("*".to_string(), "*".to_string()),
+            ])
+            .collect()
     }
 }
 
@@ -307,7 +334,12 @@ impl Calibration {
         group.keys().into_iter().find_map(|(detector, agrees)| {
             let key = (group.tier, group.kind.clone(), detector, agrees);
             self.maps.get(&key).map(|m| {
-                let name = if key.2 == "*" {
+                let name = if group.is_chinese() {
+                    format!(
+                        "{} in Chinese (CAOD sentences, half of them agitative)",
+                        key.2
+                    )
+                } else if key.2 == "*" {
                     format!("all {}s", group.kind)
                 } else {
                     key.2.clone()
@@ -318,29 +350,24 @@ impl Calibration {
     }
 
     /// Replaces the raw score of every finding of `tier` with its calibrated probability and
-    /// says so in its evidence. Findings without a map keep their raw score, and so do those
-    /// `uncalibrated` picks by their start (Chinese text: the annotated sets are English, and
-    /// an English map would claim a precision nobody measured), saying so.
-    pub fn apply(
-        &self,
-        findings: &mut [Finding],
-        tier: Tier,
-        uncalibrated: &dyn Fn(usize) -> bool,
-    ) {
+    /// says so in its evidence. Findings without a map keep their raw score; those `chinese`
+    /// picks by their start (findings in Chinese sentences) are read through Chinese maps only,
+    /// since an English map would claim a precision nobody measured, and say so when there is
+    /// none.
+    pub fn apply(&self, findings: &mut [Finding], tier: Tier, chinese: &dyn Fn(usize) -> bool) {
         if self.is_empty() {
             return;
         }
         for f in findings.iter_mut() {
-            if uncalibrated(f.extent().start) {
-                if let Some(evidence) = evidence_mut(f) {
-                    evidence.push_str(UNCALIBRATED);
-                }
-                continue;
-            }
-            let Some(group) = Group::of(f, tier) else {
+            let Some(group) = Group::of(f, tier, chinese(f.extent().start)) else {
                 continue;
             };
             let Some((map, name)) = self.map_for(&group) else {
+                if group.is_chinese() {
+                    if let Some(evidence) = evidence_mut(f) {
+                        evidence.push_str(UNCALIBRATED);
+                    }
+                }
                 continue;
             };
             let Some(score) = score_mut(f) else { continue };
@@ -495,5 +522,51 @@ mod tests {
             })
             .is_none());
         assert!(Calibration::parse("map full technique x").is_err());
+    }
+
+    #[test]
+    fn chinese_findings_use_their_own_detectors_maps_or_stay_raw() {
+        use crate::report::{Extent, Technique};
+        let mut c = Calibration::default();
+        let map = |p: f32| Map {
+            examples: 100,
+            knots: vec![(0.0, p), (1.0, p)],
+        };
+        c.insert_map(Tier::Fast, "technique", "*", "*", map(0.3));
+        c.insert_map(Tier::Fast, "technique.zh", "model:agitation", "*", map(0.8));
+        let finding = |detector: &str, start: usize| Finding::Technique {
+            label: Technique::LoadedLanguage,
+            extent: Extent::new(crate::Span::new(start, start + 3)),
+            score: 0.5,
+            detector: detector.into(),
+            evidence: String::new(),
+            occurrences: Vec::new(),
+        };
+        // Bytes from 10 on are Chinese.
+        let mut fs = vec![
+            finding("model:agitation", 10),
+            finding("lexicon:zh", 10),
+            finding("lexicon:en", 0),
+        ];
+        c.apply(&mut fs, Tier::Fast, &|at| at >= 10);
+        let scores: Vec<f32> = fs.iter().filter_map(score).collect();
+        assert_eq!(
+            scores,
+            [0.8, 0.5, 0.3],
+            "own map, none (raw), the English kind's"
+        );
+        let evidence = |f: &Finding| {
+            detector_and_evidence(f)
+                .expect("a scored kind")
+                .1
+                .to_string()
+        };
+        assert!(
+            evidence(&fs[0]).contains("in Chinese (CAOD"),
+            "{}",
+            evidence(&fs[0])
+        );
+        assert!(evidence(&fs[1]).contains("not calibrated"));
+        assert!(!evidence(&fs[2]).contains("Chinese"));
     }
 }

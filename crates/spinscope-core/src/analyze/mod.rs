@@ -85,11 +85,7 @@ pub fn analyze_with(
         Tier::Fast
     };
     if !options.raw_scores {
-        let chinese = |at: usize| {
-            view.sentence_at(at)
-                .is_some_and(|s| view.sentences[s].lang == crate::doc::Lang::Zh)
-        };
-        Calibration::shipped().apply(&mut findings, tier, &chinese);
+        Calibration::shipped().apply(&mut findings, tier, &|at| view.is_chinese_at(at));
     }
     let thresholds = options.thresholds(tier);
     findings.retain(|f| thresholds.shows(f));

@@ -136,6 +136,12 @@ impl<'t> TextView<'t> {
         (i < self.sentences.len() && self.sentences[i].span.start <= offset).then_some(i)
     }
 
+    /// Whether the byte `offset` lies in a Chinese sentence.
+    pub fn is_chinese_at(&self, offset: usize) -> bool {
+        self.sentence_at(offset)
+            .is_some_and(|s| self.sentences[s].lang == crate::doc::Lang::Zh)
+    }
+
     /// The whole text lower-cased; computed once per view.
     pub fn lower(&self) -> &str {
         self.lower.get_or_init(|| self.text.to_lowercase())

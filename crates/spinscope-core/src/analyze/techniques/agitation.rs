@@ -17,11 +17,16 @@ use super::Hit;
 
 const BITS: u32 = 19;
 const WEIGHTS: &[u8] = include_bytes!("../../../../../models/agitation-zh.bin");
-/// A sentence is a candidate from this probability on; the report threshold decides. Under
-/// the even prior an uninformative sentence (a short headline) scores about 0.5, so nothing
-/// under it is proposed: on CAOD's tune part this cost 2 points of F1 (fast tier), on nine
-/// days of CCTV news bulletins it removed 14 of 21 such findings, all on neutral headlines.
-pub const CANDIDATE_MIN_SCORE: f32 = 0.5;
+/// A sentence is a candidate from this probability on; calibration (on CAOD's tune part) and
+/// the report threshold decide. From here on the calibrated probability under an even mix
+/// passed one half on the tune part; lower, candidates were mostly neutral news sentences.
+pub const CANDIDATE_MIN_SCORE: f32 = 0.3;
+/// Nor is a sentence of fewer Chinese characters, or a heading or list item ("## 新闻摘要",
+/// "7.德国总理将访华；"): they carry too little for the model, which reads shortness itself
+/// as a sign (CAOD's agitative sentences are short more often: 4 % under six characters
+/// against 3 % of the neutral ones), and news pages are full of them. On CAOD's tune part
+/// this cost nothing; on 91 CCTV bulletins it removed three candidates in four.
+pub const MIN_HAN_CHARS: usize = 6;
 pub const DETECTOR: &str = "model:agitation";
 
 fn shipped() -> Option<&'static Linear> {
@@ -85,13 +90,40 @@ pub fn probability(model: &Linear, text: &str) -> f32 {
     model.probabilities(&features(&simplified, false))[0]
 }
 
+fn han_chars(text: &str) -> usize {
+    text.chars()
+        .filter(|&c| crate::text::script::is_han(c))
+        .count()
+}
+
+/// A Markdown heading ("## …") or a numbered item ("7.…", "7、…", "（7）…", "(7)…").
+fn is_heading_or_list_item(text: &str) -> bool {
+    let t = text.trim_start();
+    if t.starts_with('#') {
+        return true;
+    }
+    let t = t
+        .strip_prefix('（')
+        .or_else(|| t.strip_prefix('('))
+        .unwrap_or(t);
+    let rest = t.trim_start_matches(|c: char| c.is_ascii_digit());
+    let mut after = rest.chars();
+    let marker = after.next().is_some_and(|c| ".．、）)".contains(c));
+    // "2.5亿" is a number, not an item.
+    rest.len() < t.len() && marker && !after.next().is_some_and(|c| c.is_ascii_digit())
+}
+
 /// Adds a finding for each Chinese sentence the shipped model reads as agitative and no other
 /// hit already marks.
 pub fn find(view: &TextView<'_>, hits: &mut Vec<Hit>) {
     let Some(model) = shipped() else { return };
     let mut found = Vec::new();
     for s in view.sentences.iter().filter(|s| s.lang == Lang::Zh) {
-        if hits.iter().any(|h| h.span.overlaps(&s.span)) {
+        let text = s.span.slice(view.text);
+        if hits.iter().any(|h| h.span.overlaps(&s.span))
+            || han_chars(text) < MIN_HAN_CHARS
+            || is_heading_or_list_item(text)
+        {
             continue;
         }
         let x = features(s.span.slice(&view.simplified), true);
@@ -166,5 +198,27 @@ mod tests {
         }];
         find(&view, &mut ruled);
         assert_eq!(ruled.len(), 1);
+    }
+
+    #[test]
+    fn headings_list_items_and_short_lines_are_not_read() {
+        for t in [
+            "## 详细新闻",
+            "7.德国总理将访华；",
+            "（4）中国女篮夺得女篮世界杯亚军；",
+            "滚！",
+        ] {
+            assert!(
+                is_heading_or_list_item(t) || han_chars(t) < MIN_HAN_CHARS,
+                "{t}"
+            );
+        }
+        let line = "这些无耻的骗子就是想把我们当傻子，简直丧尽天良！";
+        assert!(!is_heading_or_list_item(line) && !is_heading_or_list_item("2022年的报告说"));
+        assert!(!is_heading_or_list_item("2.5亿人受影响"));
+        let view = TextView::new("## 这些无耻的骗子就是想把我们当傻子，简直丧尽天良！");
+        let mut hits = Vec::new();
+        find(&view, &mut hits);
+        assert!(hits.is_empty(), "{hits:?}");
     }
 }

@@ -266,6 +266,30 @@ fn the_sealed_split_is_the_default_and_an_empty_one_is_a_clear_error() {
 }
 
 #[test]
+fn eval_zh_spans_names_each_passage_it_cannot_read() {
+    // The committed passages point into ../shared/data/corpora; an empty folder holds none.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = run(&[
+        "eval",
+        "zh-spans",
+        "--data",
+        &path(dir.path()),
+        "--split",
+        "all",
+        "--tier",
+        "fast",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("zh-cctv-xinwenlianbo/news/") && err.contains("no such file"),
+        "{err}"
+    );
+    assert!(err.contains("no annotated passages"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
 fn training_leaves_sealed_articles_out() {
     // One of PTC's sealed ids, as an article of our own: fitting must not see it.
     let sealed = include_str!("../../spinscope-core/data/splits/ptc-sealed.txt")

@@ -9,6 +9,7 @@ pub(crate) mod checkworthy;
 mod extraction;
 pub(crate) mod polnear;
 pub(crate) mod ptc;
+mod zh_spans;
 
 use std::path::PathBuf;
 
@@ -57,6 +58,16 @@ pub enum EvalCommand {
     Agitative {
         /// The CAOD file, or a folder holding caod.tsv (e.g. ../shared/data/zh-agitative)
         #[arg(long, value_name = "FILE|DIR")]
+        data: PathBuf,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Persuasion techniques in Chinese on our own span set (passages of CCTV bulletins and
+    /// terminus2049 commentary, offsets committed in the repo, text read from DIR): SI and TC as
+    /// for PTC, Simplified and Traditional passages apart.
+    ZhSpans {
+        /// The corpora folder the passages point into, e.g. ../shared/data/corpora
+        #[arg(long, value_name = "DIR")]
         data: PathBuf,
         #[command(flatten)]
         common: Common,
@@ -127,6 +138,7 @@ pub fn run(cmd: EvalCommand) -> anyhow::Result<bool> {
         EvalCommand::Polnear { data, common } => polnear::run(&data, &common),
         EvalCommand::Checkworthy { data, common } => checkworthy::run(&data, &common),
         EvalCommand::Agitative { data, common } => agitative::run(&data, &common),
+        EvalCommand::ZhSpans { data, common } => zh_spans::run(&data, &common),
         EvalCommand::Extraction {
             data,
             worst,
@@ -168,6 +180,7 @@ impl Scored {
                 "polnear" => "PolNeAR attribution",
                 "checkworthy" => "CheckThat! 2024 Task 1 English",
                 "caod" => "CAOD Chinese agitative sentences",
+                "zh-spans" => "our Chinese technique spans",
                 _ => "article extraction",
             },
             self.split,

@@ -7,7 +7,7 @@ use std::path::Path;
 use spinscope_core::eval::ptc::{self, parse_labels, score_si, score_tc};
 use spinscope_core::eval::spans::Prf;
 use spinscope_core::eval::splits::{DataSet, Split};
-use spinscope_core::report::{ptc_article_id, write_ptc, Finding};
+use spinscope_core::report::{ptc_article_id, technique_uses, write_ptc, Finding};
 use spinscope_core::{Span, Technique};
 
 use super::{nothing_to_score, prf, print_reliability, Common, EvalFormat, Scored};
@@ -53,22 +53,11 @@ pub fn run(data: &Path, common: &Common) -> anyhow::Result<bool> {
             let gold = gold_si.get(&id).map_or(&[][..], Vec::as_slice);
             for f in &report.findings {
                 if let Finding::Technique {
-                    extent,
-                    detector,
-                    occurrences,
-                    score,
-                    ..
+                    detector, score, ..
                 } = f
                 {
                     // A repeated message is its every use.
-                    let uses: Vec<Span> = if occurrences.is_empty() {
-                        vec![Span::new(extent.start, extent.end)]
-                    } else {
-                        occurrences
-                            .iter()
-                            .map(|o| Span::new(o.start, o.end))
-                            .collect()
-                    };
+                    let uses = technique_uses(f);
                     let right = uses.iter().any(|&s| technique_right(s, gold));
                     reliability.add(*score, right);
                     by_detector

@@ -9,3 +9,4 @@ pub mod ptc;
 pub mod reliability;
 pub mod spans;
 pub mod splits;
+pub mod zh_spans;

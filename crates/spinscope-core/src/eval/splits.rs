@@ -30,6 +30,8 @@ pub enum DataSet {
     /// CAOD Chinese sentences (agitative or not), by the hash of their text
     /// ([`super::agitative::id_of`]).
     Caod,
+    /// Our Chinese technique span set ([`super::zh_spans`]), by passage id; sealed by article.
+    ZhSpans,
 }
 
 /// A held-out part of a data set.
@@ -49,7 +51,7 @@ impl Part {
 }
 
 impl DataSet {
-    pub const ALL: [DataSet; 7] = [
+    pub const ALL: [DataSet; 8] = [
         DataSet::Ptc,
         DataSet::Polnear,
         DataSet::Checkworthy,
@@ -57,6 +59,7 @@ impl DataSet {
         DataSet::Trafilatura,
         DataSet::Readability,
         DataSet::Caod,
+        DataSet::ZhSpans,
     ];
 
     /// The set's name in the lists' file names and in the hash rule.
@@ -69,6 +72,7 @@ impl DataSet {
             DataSet::Trafilatura => "trafilatura",
             DataSet::Readability => "readability",
             DataSet::Caod => "caod",
+            DataSet::ZhSpans => "zh-spans",
         }
     }
 
@@ -95,8 +99,15 @@ impl DataSet {
             }
             (DataSet::Caod, Part::Sealed) => include_str!("../../data/splits/caod-sealed.txt"),
             (DataSet::Caod, Part::Tune) => include_str!("../../data/splits/caod-tune.txt"),
-            // Extraction is rules only: nothing to calibrate.
-            (DataSet::Zyte | DataSet::Trafilatura | DataSet::Readability, Part::Tune) => "",
+            (DataSet::ZhSpans, Part::Sealed) => {
+                include_str!("../../data/splits/zh-spans-sealed.txt")
+            }
+            // Extraction is rules only: nothing to calibrate; the Chinese span set is too small
+            // to spare a tune part (its fit part is what Chinese rules may be grown on).
+            (
+                DataSet::Zyte | DataSet::Trafilatura | DataSet::Readability | DataSet::ZhSpans,
+                Part::Tune,
+            ) => "",
         }
     }
 
@@ -251,8 +262,13 @@ mod tests {
             assert!(!set.sealed().is_empty(), "{}: empty list", set.name());
             if let Some(limit) = limit(set) {
                 for id in set.sealed() {
+                    // The span set is sealed by article, so an article is never split.
+                    let key = match set {
+                        DataSet::ZhSpans => super::super::zh_spans::article_of(id),
+                        _ => id,
+                    };
                     assert!(
-                        bucket(set, id, "spinscope-sealed") < limit,
+                        bucket(set, key, "spinscope-sealed") < limit,
                         "{}: {id} does not follow the rule",
                         set.name()
                     );

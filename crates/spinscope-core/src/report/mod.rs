@@ -14,7 +14,7 @@ use serde::Serialize;
 use crate::doc::{Document, OffsetMap, Span};
 use crate::text::TextView;
 
-pub use ptc::{ptc_article_id, technique_spans, write_ptc};
+pub use ptc::{ptc_article_id, technique_spans, technique_uses, write_ptc};
 pub use table::write_table;
 
 pub const SCHEMA: &str = "spinscope/report@1";

@@ -25,21 +25,28 @@ pub fn write_ptc(out: &mut dyn Write, report: &Report) -> io::Result<()> {
 pub fn technique_spans(report: &Report) -> Vec<(Technique, usize, usize)> {
     let mut out = Vec::new();
     for f in &report.findings {
-        if let Finding::Technique {
-            label,
-            extent,
-            occurrences,
-            ..
-        } = f
-        {
-            if occurrences.is_empty() {
-                out.push((*label, extent.start, extent.end));
-            } else {
-                out.extend(occurrences.iter().map(|o| (*label, o.start, o.end)));
-            }
+        if let Finding::Technique { label, .. } = f {
+            out.extend(technique_uses(f).iter().map(|s| (*label, s.start, s.end)));
         }
     }
     out
+}
+
+/// The spans a technique finding stands for: its extent, or every use of a repeated message
+/// (none for other kinds).
+pub fn technique_uses(f: &Finding) -> Vec<crate::Span> {
+    match f {
+        Finding::Technique {
+            extent,
+            occurrences,
+            ..
+        } if occurrences.is_empty() => vec![crate::Span::new(extent.start, extent.end)],
+        Finding::Technique { occurrences, .. } => occurrences
+            .iter()
+            .map(|o| crate::Span::new(o.start, o.end))
+            .collect(),
+        _ => Vec::new(),
+    }
 }
 
 #[cfg(test)]

@@ -21,6 +21,8 @@ struct Tables {
     traditional_only: HashSet<char>,
     /// Characters used only in Simplified writing.
     simplified_only: HashSet<char>,
+    /// Simplified → Traditional, the preferred candidate (for [`traditional_view`] only).
+    to_traditional: HashMap<char, char>,
 }
 
 fn tables() -> &'static Tables {
@@ -41,15 +43,20 @@ fn tables() -> &'static Tables {
             }
         }
         let mut simplified_only = HashSet::new();
+        let mut to_traditional = HashMap::new();
         for (from, candidates) in parse_table(ST_CHARACTERS) {
             if !candidates.contains(&from) {
                 simplified_only.insert(from);
+            }
+            if let Some(&to) = candidates.first() {
+                to_traditional.insert(from, to);
             }
         }
         Tables {
             to_simplified,
             traditional_only,
             simplified_only,
+            to_traditional,
         }
     })
 }
@@ -105,6 +112,16 @@ pub fn simplified_view(text: &str) -> std::borrow::Cow<'_, str> {
     }));
     debug_assert_eq!(out.len(), text.len());
     std::borrow::Cow::Owned(out)
+}
+
+/// `text` in Traditional characters, one character for one (the table's preferred candidate),
+/// so code-point offsets still line up. Not a faithful converter (发 is always 發, never 髮): it
+/// is for checking that Traditional text reads as its Simplified original does.
+pub fn traditional_view(text: &str) -> String {
+    let tables = tables();
+    text.chars()
+        .map(|c| tables.to_traditional.get(&c).copied().unwrap_or(c))
+        .collect()
 }
 
 /// Counts of script-specific characters in a stretch of text.
@@ -170,6 +187,16 @@ mod tests {
         assert!(view.starts_with("美国对西北工业大学千次网攻?"));
         assert!(view.contains("就是想偷技术!"));
         assert!(view.ends_with("Prof. Lai"));
+    }
+
+    #[test]
+    fn traditional_view_keeps_code_points_and_reads_back() {
+        let text = "美国对西北工业大学千次网攻？Prof. Lai";
+        let view = traditional_view(text);
+        assert_eq!(view.chars().count(), text.chars().count());
+        assert!(view.starts_with("美國對西北工業大學千次網攻？"), "{view}");
+        assert_eq!(ScriptCounts::of(&view).script(), ZhScript::Traditional);
+        assert_eq!(simplified_view(&view), text);
     }
 
     #[test]

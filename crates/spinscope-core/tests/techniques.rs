@@ -108,6 +108,15 @@ fn neutral_wire_story_has_few_techniques() {
 }
 
 #[test]
+fn neutral_chinese_wire_item_has_few_techniques() {
+    let (found, _) = techniques("zh-wire-neutral.txt");
+    assert!(found.len() <= 1, "{found:#?}");
+    let all = all_techniques("zh-wire-neutral.txt");
+    let (loaded, _) = techniques("zh-simplified.txt");
+    assert!(loaded.len() >= 10 * all.len().max(1), "{all:#?}");
+}
+
+#[test]
 fn chinese_article_techniques() {
     let (found, _) = techniques("zh-simplified.txt");
     use Technique::*;
@@ -117,6 +126,10 @@ fn chinese_article_techniques() {
         (WhataboutismStrawMenRedHerring, "反观美国"),
         (BandwagonReductioAdHitlerum, "近100个国家"),
         (NameCallingLabeling, "反华政客"),
+        (BandwagonReductioAdHitlerum, "国际社会"),
+        (FlagWaving, "14亿中国人民"),
+        (AppealToAuthority, "分析人士指出"),
+        (Repetition, "不会变"),
     ] {
         assert!(
             marked(&found, technique, words),
@@ -194,5 +207,25 @@ fn check_worthy_claims_with_their_quantities() {
         zh.iter()
             .any(|(_, q, _)| q.contains(&"近100个国家".to_string())),
         "{zh:#?}"
+    );
+}
+
+#[test]
+fn chinese_spans_take_the_label_of_the_rule_that_marks_them() {
+    use spinscope_core::analyze::techniques::classify_spans;
+    let text =
+        "国际社会普遍认为，中方坚持和平的方针不会变，坚持合作的原则不会变，坚持正义的立场不会变。";
+    let doc = Document::from_text("t", text.to_string());
+    let at = |words: &str| {
+        let start = text[..text.find(words).expect("in text")].chars().count();
+        spinscope_core::Span::new(start, start + words.chars().count())
+    };
+    let (labels, _) = classify_spans(&doc, &[at("国际社会"), at("不会变")], None);
+    assert_eq!(
+        labels,
+        vec![
+            Technique::BandwagonReductioAdHitlerum,
+            Technique::Repetition
+        ]
     );
 }

@@ -4,6 +4,7 @@
 
 mod en;
 pub use en::{is_reporting_verb, is_source_noun};
+pub use zh::is_cue_verb;
 mod outlet;
 mod zh;
 

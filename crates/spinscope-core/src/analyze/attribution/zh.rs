@@ -40,6 +40,12 @@ fn lexicon() -> &'static Lexicon {
     })
 }
 
+/// Whether `word` (Simplified) is a Chinese reporting verb ("指出", "表示"): sourcing, which
+/// attributions count, not a repeated message.
+pub fn is_cue_verb(word: &str) -> bool {
+    lexicon().cues.list("verb").iter().any(|v| v == word)
+}
+
 /// Punctuation that starts a new clause.
 fn clause_break(c: char) -> bool {
     matches!(

@@ -97,7 +97,7 @@ fn han_chars(text: &str) -> usize {
 }
 
 /// A Markdown heading ("## …") or a numbered item ("7.…", "7、…", "（7）…", "(7)…").
-fn is_heading_or_list_item(text: &str) -> bool {
+pub(super) fn is_heading_or_list_item(text: &str) -> bool {
     let t = text.trim_start();
     if t.starts_with('#') {
         return true;

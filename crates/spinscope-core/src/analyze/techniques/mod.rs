@@ -5,6 +5,7 @@
 pub mod agitation;
 mod lexicon;
 pub mod model;
+mod parallel;
 mod patterns;
 pub mod repetition;
 
@@ -65,6 +66,17 @@ pub fn find(view: &TextView<'_>, attributions: &[Attribution]) -> Vec<Hit> {
     let messages = repetition::messages(view, &hits);
     let mut found = merge(hits);
     found.extend(messages);
+    // Parallel clauses a repeated message already lists are not found twice.
+    let parallel: Vec<Hit> = parallel::find(view)
+        .into_iter()
+        .filter(|p| {
+            !found.iter().any(|f| {
+                f.technique == Technique::Repetition
+                    && f.occurrences.iter().any(|o| o.overlaps(&p.span))
+            })
+        })
+        .collect();
+    found.extend(parallel);
     agitation::find(view, &mut found);
     found.sort_by_key(|h| (h.span.start, h.technique));
     found
@@ -90,12 +102,51 @@ pub fn classify_spans(
     let mut warning = None;
     if let Some(tier) = tier {
         match tier.classify(&view, &spans) {
-            Ok(Some(labels)) if labels.len() == spans.len() => return (labels, None),
+            Ok(Some(labels)) if labels.len() == spans.len() => {
+                return (chinese_rules_first(doc, &view, &spans, labels), None)
+            }
             Ok(_) => {}
             Err(e) => warning = Some(e),
         }
     }
-    (rule_labels(doc, &view, &spans), warning)
+    let labels = rule_labels(doc, &view, &spans);
+    (chinese_rules_first(doc, &view, &spans, labels), warning)
+}
+
+/// The tier's (or the linear classifier's) labels, except on Chinese spans that a Chinese rule covers at least half of: the
+/// tier's heads learned on English PTC and label Chinese zero-shot, while the rule names the
+/// technique its words carry ("国际社会" Bandwagon, parallel clauses Repetition). Byte offsets.
+fn chinese_rules_first(
+    doc: &Document,
+    view: &TextView<'_>,
+    spans: &[Span],
+    mut labels: Vec<Technique>,
+) -> Vec<Technique> {
+    if !spans.iter().any(|s| view.is_chinese_at(s.start)) {
+        return labels;
+    }
+    let mut marked: Vec<(Span, Technique)> = rules(view, &attribution::find(doc, view))
+        .into_iter()
+        .filter(|h| h.detector != repetition::REPEATED_EXPRESSION)
+        .map(|h| (h.span, h.technique))
+        .collect();
+    for h in parallel::find(view) {
+        marked.extend(h.occurrences.iter().map(|&o| (o, h.technique)));
+    }
+    for (span, label) in spans.iter().zip(labels.iter_mut()) {
+        if !view.is_chinese_at(span.start) {
+            continue;
+        }
+        let covered = |m: &Span| m.end.min(span.end).saturating_sub(m.start.max(span.start));
+        if let Some((_, technique)) = marked
+            .iter()
+            .filter(|(m, _)| 2 * covered(m) >= span.len() && covered(m) > 0)
+            .max_by_key(|(m, _)| covered(m))
+        {
+            *label = *technique;
+        }
+    }
+    labels
 }
 
 /// The rule tier's label of each span (byte offsets).
@@ -194,13 +245,22 @@ fn authorities() -> &'static [String] {
     })
 }
 
-/// "Experts pointed out…": an unnamed authority as the source of a claim.
+/// "Experts pointed out…": an unnamed authority as the source of a claim. In Chinese also a
+/// named one introduced by the authority ("美国流行病学专家福奇指出"), the way state media settle
+/// a point; English reports name their sources so, and PTC rarely marks that.
 fn authority(view: &TextView<'_>, attributions: &[Attribution], out: &mut Vec<Hit>) {
     for a in attributions {
-        if a.source_type != SourceType::Anonymous {
+        let named_in_chinese = a.source_type == SourceType::NamedPerson
+            && view.is_chinese_at(a.source.start)
+            && a.descriptor.is_some();
+        if a.source_type != SourceType::Anonymous && !named_in_chinese {
             continue;
         }
-        let source = a.source.slice(&view.simplified).to_lowercase();
+        let source = if named_in_chinese {
+            a.descriptor.clone().unwrap_or_default()
+        } else {
+            a.source.slice(&view.simplified).to_lowercase()
+        };
         let Some(word) = authorities().iter().find(|w| source.contains(w.as_str())) else {
             continue;
         };

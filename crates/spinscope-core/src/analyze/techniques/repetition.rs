@@ -122,6 +122,7 @@ fn carries(word: &str) -> bool {
     let chars = word.chars().count();
     !is_stopword(word)
         && !crate::analyze::attribution::is_reporting_verb(word)
+        && !crate::analyze::attribution::is_cue_verb(word)
         && !crate::analyze::attribution::is_source_noun(word)
         && !word.chars().all(|c| c.is_ascii_digit())
         && if word.chars().any(|c| c.is_ascii_alphabetic()) {

@@ -86,7 +86,7 @@ pub fn run(args: &CalibrationArgs) -> anyhow::Result<bool> {
                 for f in &report.findings {
                     if let Finding::Technique { extent, score, .. } = f {
                         let right = technique_right(Span::new(extent.start, extent.end), &gold);
-                        push(&mut examples, f, tier, *score, right);
+                        push(&mut examples, f, (tier, false), *score, right);
                     }
                 }
             }
@@ -97,7 +97,7 @@ pub fn run(args: &CalibrationArgs) -> anyhow::Result<bool> {
             for report in reports(&product, text, &progress)? {
                 for f in &report.findings {
                     if let Some((score, right)) = judge_attribution(f, &gold) {
-                        push(&mut examples, f, tier, score, right);
+                        push(&mut examples, f, (tier, false), score, right);
                     }
                 }
             }
@@ -108,7 +108,7 @@ pub fn run(args: &CalibrationArgs) -> anyhow::Result<bool> {
             let report = product.report(&doc, &say);
             for f in &report.findings {
                 if let Finding::Claim { checkworthy, .. } = f {
-                    push(&mut examples, f, tier, *checkworthy, row.yes);
+                    push(&mut examples, f, (tier, false), *checkworthy, row.yes);
                 }
             }
             progress.document_done();
@@ -129,7 +129,7 @@ pub fn run(args: &CalibrationArgs) -> anyhow::Result<bool> {
                 {
                     let at = bytes.get(extent.start).copied().unwrap_or(doc.text.len());
                     if JUDGED_BY_CAOD.contains(&detector.as_str()) && view.is_chinese_at(at) {
-                        push_chinese(&mut examples, f, tier, *score, row.agitative);
+                        push(&mut examples, f, (tier, true), *score, row.agitative);
                     }
                 }
             }
@@ -219,14 +219,15 @@ fn reports(
     Ok(out)
 }
 
-fn push(examples: &mut Vec<Example>, f: &Finding, tier: Tier, raw: f32, right: bool) {
-    if let Some(group) = Group::of(f, tier, false) {
-        examples.push(Example { group, raw, right });
-    }
-}
-
-fn push_chinese(examples: &mut Vec<Example>, f: &Finding, tier: Tier, raw: f32, right: bool) {
-    if let Some(group) = Group::of(f, tier, true) {
+/// Files `f` as an example of its group; `chinese`: it lies in a Chinese sentence.
+fn push(
+    examples: &mut Vec<Example>,
+    f: &Finding,
+    (tier, chinese): (Tier, bool),
+    raw: f32,
+    right: bool,
+) {
+    if let Some(group) = Group::of(f, tier, chinese) {
         examples.push(Example { group, raw, right });
     }
 }

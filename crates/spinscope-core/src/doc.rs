@@ -59,6 +59,13 @@ impl Span {
         self.start < other.end && other.start < self.end
     }
 
+    /// How many offsets the two spans share.
+    pub fn overlap(&self, other: &Span) -> usize {
+        self.end
+            .min(other.end)
+            .saturating_sub(self.start.max(other.start))
+    }
+
     pub fn contains(&self, other: &Span) -> bool {
         self.start <= other.start && other.end <= self.end
     }

@@ -173,10 +173,6 @@ fn merged(mut spans: Vec<Span>) -> Vec<Span> {
     out
 }
 
-fn intersection(a: &Span, b: &Span) -> usize {
-    a.end.min(b.end).saturating_sub(a.start.max(b.start))
-}
-
 /// SI score over articles: `predicted` and `gold` map an article id to its spans.
 pub fn score_si(
     predicted: &BTreeMap<String, Vec<Span>>,
@@ -217,7 +213,7 @@ impl SiCounts {
         };
         for a in &s {
             for b in &t {
-                let i = intersection(a, b) as f64;
+                let i = a.overlap(b) as f64;
                 if i > 0.0 {
                     counts.precision_sum += i / a.len() as f64;
                     counts.recall_sum += i / b.len() as f64;

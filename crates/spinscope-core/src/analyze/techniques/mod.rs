@@ -99,33 +99,36 @@ pub fn classify_spans(
         .iter()
         .map(|s| Span::new(to_byte(s.start), to_byte(s.end.max(s.start))))
         .collect();
+    let rule_hits = || rules(&view, &attribution::find(doc, &view));
     let mut warning = None;
     if let Some(tier) = tier {
         match tier.classify(&view, &spans) {
             Ok(Some(labels)) if labels.len() == spans.len() => {
-                return (chinese_rules_first(doc, &view, &spans, labels), None)
+                return (chinese_rules_first(&view, &spans, labels, rule_hits), None)
             }
             Ok(_) => {}
             Err(e) => warning = Some(e),
         }
     }
-    let labels = rule_labels(doc, &view, &spans);
-    (chinese_rules_first(doc, &view, &spans, labels), warning)
+    let hits = rule_hits();
+    let labels = rule_labels(&view, &spans, &hits);
+    (chinese_rules_first(&view, &spans, labels, || hits), warning)
 }
 
-/// The tier's (or the linear classifier's) labels, except on Chinese spans that a Chinese rule covers at least half of: the
-/// tier's heads learned on English PTC and label Chinese zero-shot, while the rule names the
-/// technique its words carry ("国际社会" Bandwagon, parallel clauses Repetition). Byte offsets.
+/// The tier's (or the linear classifier's) labels, except on Chinese spans that a Chinese rule
+/// (of `rule_hits`, asked for only when a span is Chinese) covers at least half of: the tier's
+/// heads learned on English PTC and label Chinese zero-shot, while the rule names the technique
+/// its words carry ("国际社会" Bandwagon, parallel clauses Repetition). Byte offsets.
 fn chinese_rules_first(
-    doc: &Document,
     view: &TextView<'_>,
     spans: &[Span],
     mut labels: Vec<Technique>,
+    rule_hits: impl FnOnce() -> Vec<Hit>,
 ) -> Vec<Technique> {
     if !spans.iter().any(|s| view.is_chinese_at(s.start)) {
         return labels;
     }
-    let mut marked: Vec<(Span, Technique)> = rules(view, &attribution::find(doc, view))
+    let mut marked: Vec<(Span, Technique)> = rule_hits()
         .into_iter()
         .filter(|h| h.detector != repetition::REPEATED_EXPRESSION)
         .map(|h| (h.span, h.technique))
@@ -137,11 +140,10 @@ fn chinese_rules_first(
         if !view.is_chinese_at(span.start) {
             continue;
         }
-        let covered = |m: &Span| m.end.min(span.end).saturating_sub(m.start.max(span.start));
         if let Some((_, technique)) = marked
             .iter()
-            .filter(|(m, _)| 2 * covered(m) >= span.len() && covered(m) > 0)
-            .max_by_key(|(m, _)| covered(m))
+            .filter(|(m, _)| 2 * m.overlap(span) >= span.len() && m.overlaps(span))
+            .max_by_key(|(m, _)| m.overlap(span))
         {
             *label = *technique;
         }
@@ -149,11 +151,9 @@ fn chinese_rules_first(
     labels
 }
 
-/// The rule tier's label of each span (byte offsets).
-fn rule_labels(doc: &Document, view: &TextView<'_>, spans: &[Span]) -> Vec<Technique> {
-    let found = attribution::find(doc, view);
-    let hits = rules(view, &found);
-    let index = model::RuleIndex::new(&hits);
+/// The rule tier's label of each span (byte offsets), from the rules' `hits`.
+fn rule_labels(view: &TextView<'_>, spans: &[Span], hits: &[Hit]) -> Vec<Technique> {
+    let index = model::RuleIndex::new(hits);
     spans
         .iter()
         .map(|&span| match model::shipped() {
@@ -161,12 +161,7 @@ fn rule_labels(doc: &Document, view: &TextView<'_>, spans: &[Span]) -> Vec<Techn
             None => hits
                 .iter()
                 .filter(|h| h.span.overlaps(&span))
-                .max_by_key(|h| {
-                    h.span
-                        .end
-                        .min(span.end)
-                        .saturating_sub(h.span.start.max(span.start))
-                })
+                .max_by_key(|h| h.span.overlap(&span))
                 .map_or(Technique::LoadedLanguage, |h| h.technique),
         })
         .collect()
@@ -250,16 +245,12 @@ fn authorities() -> &'static [String] {
 /// a point; English reports name their sources so, and PTC rarely marks that.
 fn authority(view: &TextView<'_>, attributions: &[Attribution], out: &mut Vec<Hit>) {
     for a in attributions {
-        let named_in_chinese = a.source_type == SourceType::NamedPerson
-            && view.is_chinese_at(a.source.start)
-            && a.descriptor.is_some();
-        if a.source_type != SourceType::Anonymous && !named_in_chinese {
-            continue;
-        }
-        let source = if named_in_chinese {
-            a.descriptor.clone().unwrap_or_default()
-        } else {
-            a.source.slice(&view.simplified).to_lowercase()
+        let source = match (a.source_type, &a.descriptor) {
+            (SourceType::Anonymous, _) => a.source.slice(&view.simplified).to_lowercase(),
+            (SourceType::NamedPerson, Some(descriptor)) if view.is_chinese_at(a.source.start) => {
+                descriptor.clone()
+            }
+            _ => continue,
         };
         let Some(word) = authorities().iter().find(|w| source.contains(w.as_str())) else {
             continue;

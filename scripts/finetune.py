@@ -21,7 +21,7 @@ at several epochs. Step 3, `spinscope train model --data DATA --import RESULTS`,
 out-of-fold predictions with spinscope's own scorers and picks the epoch and thresholds on held-out
 folds only.
 
-Outputs in --out: oof.safetensors (out-of-fold predictions at each checkpoint epoch),
+Outputs in --out: oof-eN.safetensors (out-of-fold predictions at checkpoint epoch N),
 final-eN.safetensors (adapter, heads and check-text outputs after epoch N),
 finetune.log.
 
@@ -549,10 +549,10 @@ def save_checkpoint(args, model, name, epoch, device, autocast, ptc, pol, ct, ct
 
 
 def merge(args, cfg):
-    """Out-of-fold predictions of every checkpoint all folds reached, in one file; the final
-    model's and the folds' models of those checkpoints moved next to it."""
+    """Out-of-fold predictions of every checkpoint all folds reached, one file per checkpoint
+    (oof-eN.safetensors: each fits the trip back from a GPU machine); the final model's and the
+    folds' models of those checkpoints moved next to them."""
     folds = cfg["folds"]
-    out = {}
     for e in sorted(set(args.checkpoints) | {args.epochs}):
         paths = [os.path.join(args.work, f"fold{k}-e{e}.safetensors") for k in range(folds)]
         if not all(os.path.exists(p) for p in paths):
@@ -567,13 +567,12 @@ def merge(args, cfg):
             for k, v in part.items():
                 missing = merged[k] == 255 if v.dtype == np.uint8 else merged[k] < 0
                 merged[k][missing] = v[missing]
-        out.update({f"e{e}.{k}": v for k, v in merged.items()})
+        path = os.path.join(args.out, f"oof-e{e}.safetensors")
+        save_file({f"e{e}.{k}": v for k, v in merged.items()}, path)
+        log(f"wrote {path}")
         for kept in [f"final-e{e}.safetensors"] + [f"fold{k}-model-e{e}.safetensors" for k in range(folds)]:
             if os.path.exists(os.path.join(args.work, kept)):
                 os.replace(os.path.join(args.work, kept), os.path.join(args.out, kept))
-    if out:
-        save_file(out, os.path.join(args.out, "oof.safetensors"))
-        log(f"wrote {os.path.join(args.out, 'oof.safetensors')}")
 
 
 def main():

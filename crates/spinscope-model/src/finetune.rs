@@ -13,7 +13,7 @@
 //! Folds: PTC article i, PolNeAR article i and CheckThat! row i are in fold i mod 5.
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use candle_core::{DType, Device, Tensor};
 use serde::{Deserialize, Serialize};
@@ -518,6 +518,36 @@ fn offsets(docs: &[Doc]) -> Vec<usize> {
     out
 }
 
+/// The out-of-fold predictions `finetune.py` wrote: one `oof-eN.safetensors` per checkpoint
+/// (each small enough for the trip back from the GPU machine), or one `oof.safetensors` as
+/// runs before 2026-12-04 wrote them; keys `eN.…` either way.
+fn out_of_fold(results: &Path) -> AnyResult<HashMap<String, Tensor>> {
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(results)
+        .map_err(|e| format!("{}: {e}", results.display()))?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("oof") && n.ends_with(".safetensors"))
+        })
+        .collect();
+    paths.sort();
+    if paths.is_empty() {
+        return Err(format!(
+            "{}: no oof-eN.safetensors (out-of-fold predictions of scripts/finetune.py)",
+            results.display()
+        )
+        .into());
+    }
+    let mut all = HashMap::new();
+    for path in paths {
+        let part = candle_core::safetensors::load(&path, &Device::Cpu)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        all.extend(part);
+    }
+    Ok(all)
+}
+
 /// Step 3: scores `results` (what `scripts/finetune.py` wrote), writes the shipped heads and
 /// adapter, the check values and the scores into `out`.
 pub fn import(
@@ -529,9 +559,7 @@ pub fn import(
     log: &mut Log,
 ) -> AnyResult<Scores> {
     std::fs::create_dir_all(out)?;
-    let oof_path = results.join("oof.safetensors");
-    let oof = candle_core::safetensors::load(&oof_path, &Device::Cpu)
-        .map_err(|e| format!("{}: {e}", oof_path.display()))?;
+    let oof = out_of_fold(results)?;
     let mut epochs: Vec<usize> = oof
         .keys()
         .filter_map(|k| k.strip_prefix('e')?.split_once('.')?.0.parse().ok())

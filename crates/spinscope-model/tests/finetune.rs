@@ -185,8 +185,8 @@ fn a_results_folder_without_checkpoints_is_a_clear_error() {
         5,
         &mut log,
     )
-    .expect_err("no oof.safetensors");
-    assert!(err.to_string().contains("oof.safetensors"), "{err}");
+    .expect_err("no out-of-fold predictions");
+    assert!(err.to_string().contains("oof-eN.safetensors"), "{err}");
 }
 
 /// Heads over the tiny encoder with a small adapter on layer 0's query matrix.
@@ -447,6 +447,25 @@ fn a_packed_run_ships_its_packing_and_data_cut_otherwise_is_refused() {
     let err = finetune::import(&base, &unpacked, &run, &out, 2, &mut log).expect_err("packing");
     assert!(err.to_string().contains("packed to Some(48)"), "{err}");
     assert!(!out.join(tier::HEADS_FILE).exists());
+}
+
+#[test]
+fn a_run_written_one_file_per_checkpoint_imports_as_one_file_did() {
+    let (dir, base, data, mut log) = fixture();
+    let run = dir.path().join("results");
+    std::fs::create_dir_all(&run).expect("mkdir");
+    results(&run, &base, &data, &adapted_heads(true), 0.001);
+    let one_file = finetune::import(&base, &data, &run, &dir.path().join("a"), 2, &mut log)
+        .expect("import of oof.safetensors");
+    std::fs::rename(run.join("oof.safetensors"), run.join("oof-e1.safetensors")).expect("rename");
+    let per_checkpoint = finetune::import(&base, &data, &run, &dir.path().join("b"), 2, &mut log)
+        .expect("import of oof-e1.safetensors");
+    assert_eq!(per_checkpoint.epoch, 1);
+    assert_eq!(
+        format!("{one_file:?}"),
+        format!("{per_checkpoint:?}"),
+        "the same predictions score the same"
+    );
 }
 
 #[test]

@@ -17,6 +17,11 @@ pub enum TrainCommand {
     /// The Chinese agitative-sentence model, from CAOD (e.g. ../shared/data/zh-agitative, its
     /// train part): writes agitation-zh.bin; rebuild spinscope to ship it.
     Agitation(TrainArgs),
+    /// The mined Chinese word list, from CAOD (e.g. ../shared/data/zh-agitative, its train
+    /// part): the jieba words found far more often in agitative sentences than in neutral ones,
+    /// with their counts. Writes agitative_words.tsv into --out (ship it by writing into
+    /// crates/spinscope-core/data/zh and rebuilding).
+    LexiconZh(LexiconArgs),
     /// The technique span tagger and classifier, from a PTC folder (e.g. ../shared/data/ptc, all
     /// its articles). Writes techniques-si.bin and techniques-tc.bin; rebuild spinscope to ship
     /// them.
@@ -70,6 +75,27 @@ pub struct ModelArgs {
 }
 
 #[derive(clap::Args, Debug)]
+pub struct LexiconArgs {
+    /// The data folder.
+    #[arg(long, value_name = "DIR")]
+    data: PathBuf,
+    /// Where agitative_words.tsv goes.
+    #[arg(
+        long,
+        value_name = "DIR",
+        default_value = "crates/spinscope-core/data/zh"
+    )]
+    out: PathBuf,
+    /// Keep words in at least this many agitative sentences (default: the shipped rule's).
+    #[arg(long, value_name = "N")]
+    min_agitative: Option<u32>,
+    /// Keep words whose smoothed share of agitative sentences under an even mix is at least
+    /// this (default: the shipped rule's).
+    #[arg(long, value_name = "SHARE")]
+    min_share: Option<f32>,
+}
+
+#[derive(clap::Args, Debug)]
 pub struct TrainArgs {
     /// The data folder.
     #[arg(long, value_name = "DIR")]
@@ -105,6 +131,7 @@ pub fn run(cmd: TrainCommand) -> anyhow::Result<bool> {
         TrainCommand::Model(args) => train_model(args),
         TrainCommand::Claims(args) => train_claims(&args),
         TrainCommand::Agitation(args) => train_agitation(&args),
+        TrainCommand::LexiconZh(args) => train_lexicon_zh(&args),
         TrainCommand::Techniques(args) => train_techniques(&args),
         TrainCommand::Calibration(args) => crate::calibrate::run(&args),
     }
@@ -168,6 +195,43 @@ fn train_agitation(args: &TrainArgs) -> anyhow::Result<bool> {
     }
     let model = agitation::train(&train, args.seed);
     write_model(&args.out, "agitation-zh.bin", &model)?;
+    Ok(true)
+}
+
+/// `train lexicon-zh`: Chinese loaded words mined from CAOD's train part.
+fn train_lexicon_zh(args: &LexiconArgs) -> anyhow::Result<bool> {
+    use spinscope_core::analyze::techniques::mined;
+    let rows = crate::eval::agitative::read(&args.data)?;
+    let (rows, left_out) = splits::train_part(DataSet::Caod, rows, |r| &r.id);
+    let train: Vec<(String, bool)> = rows.into_iter().map(|r| (r.text, r.agitative)).collect();
+    let agitative = train.iter().filter(|r| r.1).count();
+    let default = mined::Rule::default();
+    let rule = mined::Rule {
+        min_agitative: args.min_agitative.unwrap_or(default.min_agitative),
+        min_share: args.min_share.unwrap_or(default.min_share),
+    };
+    let words = mined::mine(&train, rule);
+    eprintln!(
+        "spinscope: mined {} words from {} sentences, {agitative} agitative ({left_out}): in at least {} agitative sentences, share under an even mix at least {}",
+        words.len(),
+        train.len(),
+        rule.min_agitative,
+        rule.min_share
+    );
+    let made_from = format!(
+        "CAOD's train part ({} sentences, {agitative} agitative; sealed and tune ids left out): \
+         words in at least {} agitative sentences whose share of agitative sentences under an even \
+         mix, one neutral sentence added, is at least {}",
+        train.len(),
+        rule.min_agitative,
+        rule.min_share
+    );
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("{}: cannot create", args.out.display()))?;
+    let path = args.out.join("agitative_words.tsv");
+    std::fs::write(&path, mined::to_tsv(&words, &made_from))
+        .with_context(|| format!("{}: cannot write", path.display()))?;
+    eprintln!("spinscope: wrote {}", path.display());
     Ok(true)
 }
 

@@ -65,3 +65,46 @@ fn the_export_logs_into_its_bundle_and_leaves_the_shipped_log_alone() {
     assert!(log.contains("wrote the fine-tuning data"), "{log}");
     assert!(bundle.join("config.json").exists());
 }
+
+#[test]
+fn the_mined_chinese_words_come_from_the_train_part_with_their_counts() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // Written for this test: an insult in agitative sentences only, weather in neutral ones.
+    let mut tsv = String::new();
+    for i in 0..12 {
+        tsv.push_str(&format!("这些骗子又来了，第{i}次！\t1\n"));
+        tsv.push_str(&format!("天气预报说明天第{i}次降温。\t0\n"));
+        tsv.push_str(&format!("政府今天发布了第{i}份报告。\t0\n"));
+    }
+    write(&dir.path().join("zh-agitative/caod.tsv"), &tsv);
+    let out = dir.path().join("out");
+    let path = |p: &Path| p.to_string_lossy().into_owned();
+    let done = run(&[
+        "train",
+        "lexicon-zh",
+        "--data",
+        &path(&dir.path().join("zh-agitative")),
+        "--out",
+        &path(&out),
+    ]);
+    assert!(done.status.success(), "{}", stderr(&done));
+    assert!(stderr(&done).contains("sealed"), "{}", stderr(&done));
+    let list = std::fs::read_to_string(out.join("agitative_words.tsv")).expect("list");
+    assert!(
+        list.starts_with("# Chinese words mined from CAOD's train part"),
+        "{list}"
+    );
+    let liar = list
+        .lines()
+        .find(|l| l.starts_with("骗子\t"))
+        .unwrap_or_else(|| panic!("骗子 mined: {list}"));
+    let counts: Vec<&str> = liar.split('\t').collect();
+    // Only train-part sentences count: fewer than the 12 written.
+    let (agitative, sentences): (u32, u32) =
+        (counts[1].parse().unwrap(), counts[2].parse().unwrap());
+    assert!(
+        agitative == sentences && (5..12).contains(&agitative),
+        "{liar}"
+    );
+    assert!(!list.contains("天气"), "{list}");
+}

@@ -126,7 +126,8 @@ pub fn find(view: &TextView<'_>, hits: &mut Vec<Hit>) {
         {
             continue;
         }
-        let x = features(s.span.slice(&view.simplified), true);
+        let simplified = s.span.slice(&view.simplified);
+        let x = features(simplified, true);
         let p = model.probabilities(&x)[0];
         if p < CANDIDATE_MIN_SCORE {
             continue;
@@ -136,6 +137,12 @@ pub fn find(view: &TextView<'_>, hits: &mut Vec<Hit>) {
             .into_iter()
             .map(|(name, w)| format!("{} (+{w:.2})", name.trim_start_matches("c=")))
             .collect();
+        let words = super::mined::in_sentence(simplified);
+        let mined = if words.is_empty() {
+            String::new()
+        } else {
+            format!("; mined words: {}", super::mined::evidence(&words))
+        };
         found.push(Hit {
             technique: Technique::LoadedLanguage,
             span: s.span,
@@ -144,7 +151,7 @@ pub fn find(view: &TextView<'_>, hits: &mut Vec<Hit>) {
             evidence: format!(
                 "the sentence reads as agitative (p={p:.2}, a character model trained on CAOD's \
                  WeChat sentences, which labels sentences, not techniques: Loaded_Language is \
-                 the nearest of the 14); strongest: {}",
+                 the nearest of the 14); strongest: {}{mined}",
                 why.join(", ")
             ),
             occurrences: Vec::new(),
@@ -198,6 +205,20 @@ mod tests {
         }];
         find(&view, &mut ruled);
         assert_eq!(ruled.len(), 1);
+    }
+
+    #[test]
+    fn a_flagged_sentence_names_the_mined_words_it_holds() {
+        // Written for this test.
+        let view = TextView::new("这种绿茶真让人恶心，活该被大家骂！");
+        let mut hits = Vec::new();
+        find(&view, &mut hits);
+        assert_eq!(hits.len(), 1, "{hits:?}");
+        let evidence = &hits[0].evidence;
+        assert!(
+            evidence.contains("mined words") && evidence.contains("「恶心」"),
+            "{evidence}"
+        );
     }
 
     #[test]

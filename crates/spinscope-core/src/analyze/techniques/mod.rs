@@ -4,6 +4,7 @@
 
 pub mod agitation;
 mod lexicon;
+pub mod mined;
 pub mod model;
 mod parallel;
 mod patterns;

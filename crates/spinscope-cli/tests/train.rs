@@ -100,8 +100,10 @@ fn the_mined_chinese_words_come_from_the_train_part_with_their_counts() {
         .unwrap_or_else(|| panic!("骗子 mined: {list}"));
     let counts: Vec<&str> = liar.split('\t').collect();
     // Only train-part sentences count: fewer than the 12 written.
-    let (agitative, sentences): (u32, u32) =
-        (counts[1].parse().unwrap(), counts[2].parse().unwrap());
+    let (agitative, sentences): (u32, u32) = (
+        counts[1].parse().expect("a count"),
+        counts[2].parse().expect("a count"),
+    );
     assert!(
         agitative == sentences && (5..12).contains(&agitative),
         "{liar}"

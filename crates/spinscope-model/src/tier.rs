@@ -848,7 +848,7 @@ impl FullTier {
         &self,
         view: &TextView<'_>,
         e: &Encoded,
-        findings: &mut [Finding],
+        findings: &mut Vec<Finding>,
         added: &mut Vec<Finding>,
     ) -> Result<(), Error> {
         let Some((tags, confidence)) = self.heads.attribution_tags(e)? else {
@@ -856,6 +856,9 @@ impl FullTier {
         };
         let found = crate::attribution::spans(view.text, e, &tags);
         let outlet = spinscope_core::analyze::attribution::Outlet::new(None);
+        let span = |(s, t): (usize, usize)| Span::new(s, t);
+        // English rule findings the tagger found too; the others are dropped below.
+        let mut agreed = vec![false; findings.len()];
         for [source, cue, content_span] in attribution_triples(e, &found) {
             let mean = |(s, t): (usize, usize)| {
                 let tokens = e.tokens_in(s, t);
@@ -864,7 +867,7 @@ impl FullTier {
             let p = (mean(source) + mean(cue) + mean(content_span)) / 3.0;
             let overlaps = |a: (usize, usize), s: usize, t: usize| s < a.1 && a.0 < t;
             // The same source, and the same cue or content.
-            let agreeing = findings.iter_mut().find(|f| match f {
+            let agreeing = findings.iter_mut().enumerate().find(|(_, f)| match f {
                 Finding::Attribution {
                     source: s,
                     cue: c,
@@ -877,16 +880,21 @@ impl FullTier {
                 }
                 _ => false,
             });
-            if let Some(Finding::Attribution { evidence, .. }) = agreeing {
-                if !evidence.contains(ENCODER_AGREES) {
-                    evidence.push_str(&format!("; {ENCODER_AGREES} (p={p:.2})"));
+            if let Some((i, finding)) = agreeing {
+                agreed[i] = true;
+                if !view.is_chinese_at(source.0) {
+                    adopt_boundaries(view, &outlet, finding, span(source), span(content_span));
+                }
+                if let Finding::Attribution { evidence, .. } = finding {
+                    if !evidence.contains(ENCODER_AGREES) {
+                        evidence.push_str(&format!("; {ENCODER_AGREES} (p={p:.2})"));
+                    }
                 }
                 continue;
             }
             if p < MIN_ATTRIBUTION_P {
                 continue;
             }
-            let span = |(s, t): (usize, usize)| Span::new(s, t);
             let Some(a) = spinscope_core::analyze::attribution::from_spans(
                 view,
                 &outlet,
@@ -908,8 +916,62 @@ impl FullTier {
             }
             added.push(finding);
         }
+        // An English rule attribution the tagger saw no trace of is dropped: on PolNeAR's tune
+        // part that raised source exact precision from 69.1 to 74.2 and F1 from 69.3 to 70.8.
+        // Chinese ones stay: the tagger learnt on English, and the Chinese rules hold up on
+        // their own.
+        let mut i = 0;
+        findings.retain(|f| {
+            let keep = agreed[i]
+                || !matches!(f, Finding::Attribution { detector, .. } if detector.starts_with("rules"))
+                || view.is_chinese_at(f.extent().start);
+            i += 1;
+            keep
+        });
         Ok(())
     }
+}
+
+/// Where the rules and the tagger agree on an English attribution, the tagger's source and
+/// content boundaries replace the rules' (it learnt PolNeAR's: on the tune part, source exact
+/// F1 70.8 -> 74.6, content 54.5 -> 55.5), if the rules' typer accepts the source as a noun
+/// phrase; the rules' cue, detector and score stay (their cues were the more exact: cue F1
+/// 68.6 kept, 67.5 adopted), and the evidence says where the boundaries came from.
+fn adopt_boundaries(
+    view: &TextView<'_>,
+    outlet: &spinscope_core::analyze::attribution::Outlet,
+    finding: &mut Finding,
+    source: Span,
+    content: Span,
+) {
+    let Finding::Attribution {
+        cue: Some(cue),
+        score,
+        detector,
+        ..
+    } = &*finding
+    else {
+        return;
+    };
+    let cue = Span::new(cue.start, cue.end);
+    let Some(a) =
+        spinscope_core::analyze::attribution::from_spans(view, outlet, source, cue, content)
+    else {
+        return;
+    };
+    let (score, detector) = (*score, detector.clone());
+    let mut adopted = a.into_finding(view);
+    if let Finding::Attribution {
+        score: s,
+        detector: d,
+        evidence,
+        ..
+    } = &mut adopted
+    {
+        (*s, *d) = (score, detector);
+        evidence.push_str("; source and content boundaries from the encoder's tagger");
+    }
+    *finding = adopted;
 }
 
 impl spinscope_core::Annotator for FullTier {
@@ -959,6 +1021,68 @@ fn round(x: f32) -> f32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn agreement_takes_the_taggers_source_and_content_and_keeps_the_rules_cue() {
+        // Written for this test: the rules read "Senior officials in the ministry" as the
+        // source; the tagger (as PolNeAR marks it) the head phrase only.
+        let text = "Senior officials in the ministry said on Monday that the plan had failed.";
+        let doc = spinscope_core::Document::from_text("t", text);
+        let view = TextView::new(text);
+        let rules = spinscope_core::analyze::attribution::find(&doc, &view);
+        let mut finding = rules
+            .into_iter()
+            .next()
+            .expect("a rule attribution")
+            .into_finding(&view);
+        let Finding::Attribution {
+            cue,
+            detector,
+            score,
+            ..
+        } = finding.clone()
+        else {
+            panic!("{finding:?}")
+        };
+        let at = |s: &str| {
+            let i = text.find(s).expect("in the text");
+            Span::new(i, i + s.len())
+        };
+        let outlet = spinscope_core::analyze::attribution::Outlet::new(None);
+        adopt_boundaries(
+            &view,
+            &outlet,
+            &mut finding,
+            at("Senior officials"),
+            at("the plan had failed"),
+        );
+        let Finding::Attribution {
+            source,
+            cue: kept_cue,
+            content,
+            detector: d,
+            score: sc,
+            ..
+        } = &finding
+        else {
+            panic!("{finding:?}")
+        };
+        assert_eq!(
+            &text[source.extent.start..source.extent.end],
+            "Senior officials"
+        );
+        let content = content.expect("content");
+        assert_eq!(&text[content.start..content.end], "the plan had failed");
+        assert_eq!((kept_cue, d, *sc), (&cue, &detector, score));
+        let Finding::Attribution { evidence, .. } = &finding else {
+            unreachable!()
+        };
+        assert!(
+            evidence.contains("“Senior officials”") && evidence.contains("encoder's tagger"),
+            "{evidence}"
+        );
+    }
+
     use crate::features::SentenceStates;
 
     #[test]

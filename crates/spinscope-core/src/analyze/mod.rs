@@ -78,6 +78,7 @@ pub fn analyze_with(
     let view = TextView::new(&doc.text);
     let mut findings = find(doc, &view);
     let warning = extra.and_then(|extra| extra.annotate(&view, &mut findings).err());
+    attribution::type_self_citations(doc, &view, &mut findings);
     techniques::repetition::gather(&view, &mut findings);
     let tier = if extra.is_some() && warning.is_none() {
         Tier::Full

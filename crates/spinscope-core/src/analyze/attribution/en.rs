@@ -117,7 +117,8 @@ pub(super) fn classify_span(
     if last_word.is_some_and(|j| ctx.has("relative", j)) {
         return None;
     }
-    if finds(last_verb) && outlet.is_self(span.slice(view.text)) {
+    // Any word of the cue: the tagger's cues run on ("has learned from sources").
+    if verb.split_whitespace().any(finds) && outlet.is_self(span.slice(view.text)) {
         return Some((SourceType::SelfOutlet, None));
     }
     Some(ctx.classify(from, to))

@@ -214,6 +214,35 @@ pub fn from_spans(
     ))
 }
 
+/// The learned tier types its attributions' sources without knowing the document's outlet;
+/// a source that names the outlet ("The Global Times has learned …" in the Global Times) is
+/// the outlet citing itself, as the rules would have typed it.
+pub fn type_self_citations(doc: &Document, view: &TextView<'_>, findings: &mut [Finding]) {
+    let outlet = Outlet::new(doc.outlet.as_deref());
+    for f in findings.iter_mut() {
+        if let Finding::Attribution {
+            source,
+            anonymous,
+            self_citation,
+            detector,
+            evidence,
+            ..
+        } = f
+        {
+            if detector.as_str() != MODEL
+                || *self_citation
+                || !outlet.is_known_self(&view.text[source.extent.start..source.extent.end])
+            {
+                continue;
+            }
+            source.kind = SourceType::SelfOutlet;
+            source.descriptor = None;
+            (*anonymous, *self_citation) = (false, true);
+            evidence.push_str("; the outlet cites itself");
+        }
+    }
+}
+
 /// All attributions of a document, in text order.
 pub fn find(doc: &Document, view: &TextView<'_>) -> Vec<Attribution> {
     let outlet = Outlet::new(doc.outlet.as_deref());
@@ -312,6 +341,42 @@ fn refers(plural: bool, kind: SourceType, text: &str) -> bool {
 #[cfg(test)]
 mod from_spans_tests {
     use super::*;
+
+    #[test]
+    fn the_learned_tiers_mention_of_the_outlet_is_the_outlet_citing_itself() {
+        // Written for this test.
+        let text = "The Daily Ledger has learned from sources that the plan was dropped.";
+        let mut doc = Document::from_text("t", text);
+        doc.outlet = Some("The Daily Ledger".into());
+        let view = TextView::new(text);
+        let source = Span::new(0, "The Daily Ledger".len());
+        let cue = Span::new(17, 28);
+        let content = Span::new(text.find("the plan").unwrap_or(0), text.len() - 1);
+        let a = from_spans(&view, &Outlet::new(None), source, cue, content).expect("typed");
+        let mut findings = vec![a.into_finding(&view)];
+        type_self_citations(&doc, &view, &mut findings);
+        let Finding::Attribution {
+            source,
+            self_citation,
+            anonymous,
+            ..
+        } = &findings[0]
+        else {
+            panic!("{findings:?}")
+        };
+        assert_eq!(source.kind, SourceType::SelfOutlet, "{findings:?}");
+        assert!(*self_citation && !*anonymous);
+        // Without a known outlet, a publication that "has learned from sources" (the tagger's
+        // cue runs on) is the outlet too, as the rules read "X has learned".
+        let text = "The Global Times has learned from sources that the plan was dropped.";
+        let view = TextView::new(text);
+        let cue = Span::new(17, 41);
+        assert_eq!(&text[cue.start..cue.end], "has learned from sources");
+        let content = Span::new(text.find("the plan").unwrap_or(0), text.len() - 1);
+        let a =
+            from_spans(&view, &Outlet::new(None), Span::new(0, 16), cue, content).expect("typed");
+        assert_eq!(a.source_type, SourceType::SelfOutlet);
+    }
 
     #[test]
     fn a_model_found_source_is_classified_as_the_rules_classify() {

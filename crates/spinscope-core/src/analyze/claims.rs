@@ -157,6 +157,14 @@ pub fn probability(model: &Linear, text: &str) -> f32 {
     model.probabilities(&features(text, false))[0]
 }
 
+/// The Chinese cue lists (`data/zh/claim_cues.txt`), loaded once.
+fn cues() -> &'static crate::analyze::lexicon::Sections {
+    static CUES: OnceLock<crate::analyze::lexicon::Sections> = OnceLock::new();
+    CUES.get_or_init(|| {
+        crate::analyze::lexicon::Sections::parse(include_str!("../../data/zh/claim_cues.txt"))
+    })
+}
+
 /// Check-worthiness of a sentence by the Chinese cues: a stated quantity, a comparison, a date.
 fn chinese_score(text: &str) -> (f32, String) {
     let simplified = crate::text::zh::simplified_view(text);
@@ -166,14 +174,17 @@ fn chinese_score(text: &str) -> (f32, String) {
         score += 0.4;
         why.push("a quantity");
     }
-    if ["超过", "低于", "高于", "增长", "下降", "最", "比"]
-        .iter()
-        .any(|w| simplified.contains(w))
-    {
+    let has = |section: &str| {
+        cues()
+            .list(section)
+            .iter()
+            .any(|w| simplified.contains(w.as_str()))
+    };
+    if has("comparison") {
         score += 0.15;
         why.push("a comparison or change");
     }
-    if simplified.contains('年') || simplified.contains('月') {
+    if has("date") {
         score += 0.1;
         why.push("a date");
     }
@@ -251,6 +262,13 @@ mod tests {
         let zh = quantities("近100个国家支持，中国有14亿人口。", Lang::Zh);
         assert!(zh.contains(&"近100个国家".to_string()), "{zh:?}");
         assert!(zh.iter().any(|q| q.contains("14亿")), "{zh:?}");
+    }
+
+    #[test]
+    fn chinese_cues_come_from_the_data_file() {
+        let (_, why) = chinese_score("今年出口比去年明显增长。");
+        assert!(why.contains("a comparison or change") && why.contains("a date"), "{why}");
+        assert_eq!(chinese_score("我们去公园散步。").1, "Chinese patterns: none");
     }
 
     #[test]

@@ -267,8 +267,14 @@ mod tests {
     #[test]
     fn chinese_cues_come_from_the_data_file() {
         let (_, why) = chinese_score("今年出口比去年明显增长。");
-        assert!(why.contains("a comparison or change") && why.contains("a date"), "{why}");
-        assert_eq!(chinese_score("我们去公园散步。").1, "Chinese patterns: none");
+        assert!(
+            why.contains("a comparison or change") && why.contains("a date"),
+            "{why}"
+        );
+        assert_eq!(
+            chinese_score("我们去公园散步。").1,
+            "Chinese patterns: none"
+        );
     }
 
     #[test]

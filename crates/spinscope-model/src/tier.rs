@@ -1010,6 +1010,7 @@ fn round(x: f32) -> f32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::features::SentenceStates;
 
     #[test]
     fn agreement_takes_the_taggers_source_and_content_and_keeps_the_rules_cue() {
@@ -1071,8 +1072,6 @@ mod tests {
             "{evidence}"
         );
     }
-
-    use crate::features::SentenceStates;
 
     #[test]
     fn spans_grow_from_confident_tokens_over_weaker_neighbours() {

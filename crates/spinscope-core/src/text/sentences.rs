@@ -47,7 +47,7 @@ fn rules() -> &'static Rules {
 }
 
 /// Non-empty lines of a data file, without `#` comments.
-pub(crate) fn data_lines(data: &'static str) -> impl Iterator<Item = &'static str> {
+pub(crate) fn data_lines(data: &str) -> impl Iterator<Item = &str> {
     data.lines()
         .map(str::trim)
         .filter(|l| !l.is_empty() && !l.starts_with('#'))

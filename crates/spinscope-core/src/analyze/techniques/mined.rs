@@ -10,6 +10,8 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
+use crate::text::sentences::data_lines;
+
 const SHIPPED: &str = include_str!("../../../data/zh/agitative_words.tsv");
 
 /// What puts a word on the list.
@@ -116,9 +118,7 @@ pub fn to_tsv(words: &[Word], made_from: &str) -> String {
 }
 
 fn parse(data: &str) -> HashMap<String, Word> {
-    data.lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+    data_lines(data)
         .filter_map(|line| {
             let mut f = line.split('\t');
             let word = f.next()?.to_string();

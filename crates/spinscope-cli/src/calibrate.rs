@@ -8,9 +8,11 @@ use std::path::PathBuf;
 use anyhow::Context;
 use spinscope_core::analyze::calibration::{self, Calibration, Group, Map, Tier, KINDS};
 use spinscope_core::eval::attribution_relations as polnear;
+use spinscope_core::eval::ptc::score_si;
 use spinscope_core::eval::reliability::{judge_attribution, technique_right};
+use spinscope_core::eval::spans::Prf;
 use spinscope_core::eval::splits::Split;
-use spinscope_core::report::Finding;
+use spinscope_core::report::{technique_uses, Finding};
 use spinscope_core::{Document, Span};
 
 use crate::eval::{agitative, checkworthy, polnear as polnear_eval, ptc as ptc_eval};
@@ -29,6 +31,14 @@ pub struct CalibrationArgs {
     /// The precision a report's default threshold keeps on the tune split, per kind.
     #[arg(long, default_value_t = 0.7)]
     precision: f32,
+    /// The lowest threshold of any kind: a finding is shown only when its calibrated score says
+    /// it is more likely right than wrong, whatever the kind's precision allows.
+    #[arg(long, default_value_t = 0.5)]
+    min_probability: f32,
+    /// The least SI precision of `--format ptc` on the tune split: its threshold is the one of
+    /// best SI F1 among those that keep this precision.
+    #[arg(long, default_value_t = 0.35)]
+    ptc_precision: f64,
     /// A group of findings gets a map of its own from this many tune examples on.
     #[arg(long, default_value_t = 40)]
     min_examples: usize,
@@ -41,6 +51,48 @@ const JUDGED_BY_CAOD: [&str; 2] = [
     spinscope_core::analyze::techniques::agitation::DETECTOR,
     "model",
 ];
+
+/// A PTC tune technique finding and the spans `--format ptc` writes for it.
+struct Exported {
+    article: String,
+    example: Example,
+    spans: Vec<Span>,
+}
+
+/// The threshold (0.01 steps) at which the SemEval export of the tune articles has its best
+/// SI F1 (the highest one of equals) with SI precision at least `precision`, and its scores.
+fn ptc_threshold(
+    c: &Calibration,
+    exported: &[&Exported],
+    gold: &BTreeMap<String, Vec<Span>>,
+    precision: f64,
+) -> (f32, Prf) {
+    let scored: Vec<(f32, &Exported)> = exported
+        .iter()
+        .map(|x| (calibrated(c, &x.example), *x))
+        .collect();
+    let si_at = |t: f32| {
+        let mut predicted: BTreeMap<String, Vec<Span>> = BTreeMap::new();
+        for (score, x) in &scored {
+            if *score >= t {
+                let spans = predicted.entry(x.article.clone()).or_default();
+                spans.extend(x.spans.iter().copied());
+            }
+        }
+        score_si(&predicted, gold)
+    };
+    (0..=100)
+        .rev()
+        .map(|i| i as f32 / 100.0)
+        .map(|t| (t, si_at(t)))
+        .fold((1.01, Prf::new(0.0, 0.0)), |best, (t, si)| {
+            if si.f1 > best.1.f1 && si.precision >= precision {
+                (t, si)
+            } else {
+                best
+            }
+        })
+}
 
 /// One finding of the tune split: its group, raw score, and whether the annotations agree.
 struct Example {
@@ -67,6 +119,8 @@ pub fn run(args: &CalibrationArgs) -> anyhow::Result<bool> {
         caod.len()
     );
     let mut examples: Vec<Example> = Vec::new();
+    // Each PTC tune technique finding as the SemEval export writes it, for that export's threshold.
+    let mut exported: Vec<Exported> = Vec::new();
     for (tier, name) in [
         (Tier::Full, product::Tier::Full),
         (Tier::Fast, product::Tier::Fast),
@@ -87,6 +141,17 @@ pub fn run(args: &CalibrationArgs) -> anyhow::Result<bool> {
                     if let Finding::Technique { extent, score, .. } = f {
                         let right = technique_right(Span::new(extent.start, extent.end), &gold);
                         push(&mut examples, f, (tier, false), *score, right);
+                        if let Some(group) = Group::of(f, tier, false) {
+                            exported.push(Exported {
+                                article: a.id.clone(),
+                                example: Example {
+                                    group,
+                                    raw: *score,
+                                    right,
+                                },
+                                spans: technique_uses(f),
+                            });
+                        }
                     }
                 }
             }
@@ -150,7 +215,7 @@ pub fn run(args: &CalibrationArgs) -> anyhow::Result<bool> {
                 // No annotations to check it against (scare quotes): shown as found.
                 continue;
             }
-            let t = threshold(&scored, args.precision);
+            let t = threshold(&scored, args.precision).max(args.min_probability);
             let shown: Vec<&(f32, bool)> = scored.iter().filter(|s| s.0 >= t).collect();
             let right = shown.iter().filter(|s| s.1).count();
             eprintln!(
@@ -163,6 +228,24 @@ pub fn run(args: &CalibrationArgs) -> anyhow::Result<bool> {
             );
             c.set_threshold(tier, kind, t);
         }
+        // `--format ptc` is read by SemEval's scorer, so it gets the threshold its F1 is best at.
+        let gold: BTreeMap<String, Vec<Span>> = ptc
+            .iter()
+            .map(|a| (a.id.clone(), a.spans.iter().map(|(_, s)| *s).collect()))
+            .collect();
+        let ours: Vec<&Exported> = exported
+            .iter()
+            .filter(|x| x.example.group.tier == tier)
+            .collect();
+        let (t, si) = ptc_threshold(&c, &ours, &gold, args.ptc_precision);
+        eprintln!(
+            "spinscope: {} technique, --format ptc: threshold {t:.2}, SI P / R / F1 {:.1} / {:.1} / {:.1} on the tune split",
+            tier.name(),
+            si.precision * 100.0,
+            si.recall * 100.0,
+            si.f1 * 100.0
+        );
+        c.set_threshold(tier, calibration::PTC_TECHNIQUE, t);
         // Chinese findings are shown from the same thresholds; what that keeps on CAOD:
         let kind = format!("technique{}", calibration::CHINESE);
         let t = c.thresholds(tier).get("technique");
@@ -187,13 +270,15 @@ pub fn run(args: &CalibrationArgs) -> anyhow::Result<bool> {
          on the tune split (PTC {} articles: techniques; PolNeAR {} articles: attributions;\n\
          CheckThat! train {} sentences: claims; CAOD {} sentences, half agitative: Chinese\n\
          techniques of the sentence model and the encoder), thresholds for precision {:.2} on\n\
-         the English sets. Scare quotes have no annotated data: their scores are the rules' own.",
+         the English sets and never under {:.2}. Scare quotes have no annotated data: their\n\
+         scores are the rules' own.",
         env!("CARGO_PKG_VERSION"),
         ptc.len(),
         pol.len(),
         ct.len(),
         caod.len(),
-        args.precision
+        args.precision,
+        args.min_probability
     );
     std::fs::write(&path, c.write(&header)).with_context(|| format!("{}", path.display()))?;
     eprintln!(

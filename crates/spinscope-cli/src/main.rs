@@ -180,7 +180,10 @@ fn analyze(args: AnalyzeArgs) -> anyhow::Result<bool> {
         eprintln!("spinscope: --spans needs --format ptc");
         return Ok(false);
     }
-    let product = Product::new(&args.product, args.include_text);
+    let mut product = Product::new(&args.product, args.include_text);
+    if args.format == Some(FormatArg::Ptc) {
+        product = product.for_ptc();
+    }
     if let Some(template) = &args.spans {
         return classify_template(template, &args.files, &product);
     }

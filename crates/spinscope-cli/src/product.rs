@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use clap::ValueEnum;
+use spinscope_core::analyze::calibration::{Thresholds, Tier as CalibrationTier};
 use spinscope_core::analyze::techniques;
 use spinscope_core::ingest::{self, Input};
 use spinscope_core::{analyze_with, Annotator, Document, Options, Report, Span, Technique};
@@ -103,6 +104,27 @@ impl Product {
                 ..Options::default()
             },
         }
+    }
+
+    /// The same, writing for SemEval's scorer (`--format ptc`): techniques from the threshold
+    /// chosen for its F1 on the tune split, unless `--min-score technique=…` or `--all` say.
+    pub fn for_ptc(mut self) -> Product {
+        self.options.ptc = true;
+        self
+    }
+
+    /// The thresholds a report (not a `--format ptc` export) of this product shows from.
+    pub fn report_thresholds(&self) -> Thresholds {
+        let tier = if self.tier.is_some() {
+            CalibrationTier::Full
+        } else {
+            CalibrationTier::Fast
+        };
+        let options = Options {
+            ptc: false,
+            ..self.options.clone()
+        };
+        options.thresholds(tier)
     }
 
     /// The tier that runs: `full` or `fast`.

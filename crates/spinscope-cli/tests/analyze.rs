@@ -470,3 +470,47 @@ fn full_tier_reads_chinese_with_heads_trained_on_english() {
     // The rules' Chinese findings stay.
     assert!(findings.iter().any(|f| f["detector"] == "lexicon:zh"));
 }
+
+/// `--format ptc` is for SemEval's scorer: its techniques come from a lower threshold than a
+/// report's, so it holds every technique span the report shows, and more.
+#[test]
+fn the_semeval_export_holds_the_reports_techniques_and_more() {
+    let file = example("en-state-media.txt");
+    let out = run(&["analyze", "--format", "json", &file]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report: Value = serde_json::from_str(&stdout(&out)).expect("json");
+    let mut shown: Vec<(u64, u64)> = Vec::new();
+    for f in report["findings"].as_array().expect("findings") {
+        if f["kind"] != "technique" {
+            continue;
+        }
+        let uses = match f["occurrences"].as_array() {
+            Some(o) if !o.is_empty() => o.clone(),
+            _ => vec![f.clone()],
+        };
+        for u in uses {
+            shown.push((
+                u["start"].as_u64().expect("start"),
+                u["end"].as_u64().expect("end"),
+            ));
+        }
+    }
+    let out = run(&["analyze", "--format", "ptc", &file]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let exported: Vec<(u64, u64)> = stdout(&out)
+        .lines()
+        .map(|l| {
+            let f: Vec<&str> = l.split('\t').collect();
+            (f[2].parse().expect("start"), f[3].parse().expect("end"))
+        })
+        .collect();
+    for s in &shown {
+        assert!(exported.contains(s), "{s:?} shown but not exported");
+    }
+    assert!(
+        exported.len() > shown.len(),
+        "{} ≤ {}",
+        exported.len(),
+        shown.len()
+    );
+}

@@ -34,7 +34,9 @@ pub fn run(data: &Path, common: &Common) -> anyhow::Result<bool> {
         .iter()
         .map(|a| a.path.display().to_string())
         .collect();
-    let product = Product::new(&common.product, false);
+    let product = Product::new(&common.product, false).for_ptc();
+    // The reliability table is that of the findings a report shows.
+    let shown = product.report_thresholds();
     let gold_si: BTreeMap<String, Vec<Span>> = articles
         .iter()
         .map(|a| (a.id.clone(), a.spans.iter().map(|(_, s)| *s).collect()))
@@ -59,7 +61,9 @@ pub fn run(data: &Path, common: &Common) -> anyhow::Result<bool> {
                     // A repeated message is its every use.
                     let uses = technique_uses(f);
                     let right = uses.iter().any(|&s| technique_right(s, gold));
-                    reliability.add(*score, right);
+                    if shown.shows(f) {
+                        reliability.add(*score, right);
+                    }
                     by_detector
                         .entry(detector.clone())
                         .or_default()

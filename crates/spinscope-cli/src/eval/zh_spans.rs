@@ -98,7 +98,8 @@ pub fn run(data: &Path, common: &Common) -> anyhow::Result<bool> {
         return Err(nothing_to_score("annotated passages", data, split));
     }
 
-    let product = Product::new(&common.product, false);
+    // SI scores the spans `--format ptc` writes, as `eval ptc` does.
+    let product = Product::new(&common.product, false).for_ptc();
     let progress = Progress::for_output("analysed");
     let mut reliability = Reliability::default();
     let mut read: Vec<(Script, PassageResult)> = Vec::new();
@@ -180,7 +181,9 @@ fn score_passage(
     let report = product.report(&doc, &|l| progress.say(l));
     let gold: Vec<Span> = p.entry.spans.iter().map(|&(_, s)| s).collect();
     if let Some(reliability) = reliability {
-        for f in &report.findings {
+        // The reliability table is that of the findings a report shows.
+        let shown = product.report_thresholds();
+        for f in report.findings.iter().filter(|f| shown.shows(f)) {
             if let spinscope_core::report::Finding::Technique { score, .. } = f {
                 let uses = technique_uses(f);
                 reliability.add(*score, uses.iter().any(|&s| technique_right(s, &gold)));

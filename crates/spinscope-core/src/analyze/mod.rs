@@ -24,6 +24,9 @@ pub struct Options {
     pub min_score: Vec<(String, f32)>,
     /// Show every finding, whatever its score (`--all`).
     pub all: bool,
+    /// The report is for SemEval's scorer (`--format ptc`): techniques are shown from the
+    /// threshold chosen for its F1, not for precision.
+    pub ptc: bool,
     /// Leave scores raw and show everything: what `train calibration` fits the calibration on.
     /// Reports for people and `eval` never set it.
     pub raw_scores: bool,
@@ -36,6 +39,9 @@ impl Options {
             return Thresholds::none();
         }
         let mut t = Calibration::shipped().thresholds(tier);
+        if self.ptc {
+            t = t.for_ptc();
+        }
         for (kind, score) in &self.min_score {
             t.set(kind, *score);
         }

@@ -199,7 +199,14 @@ impl Ctx<'_, '_> {
         let Some(&first) = words.first() else {
             return false;
         };
-        if self.has("subordinator", first) {
+        // "After the minister left", "On Monday", "in a statement", "last week": a clause, a
+        // prepositional phrase or a time is when or how something was said, not who said it.
+        if self.has("subordinator", first)
+            || self.has("preposition", first)
+            || words
+                .iter()
+                .all(|&j| self.has("time", j) || self.has("determiner", j))
+        {
             return false;
         }
         let lone = words.len() == 1;

@@ -442,4 +442,23 @@ mod from_spans_tests {
         .expect("the real source");
         assert_eq!(a.source_type, SourceType::Anonymous);
     }
+
+    #[test]
+    fn a_time_or_a_prepositional_phrase_is_no_source() {
+        // Written for this test: shapes the tagger tags as sources on news text.
+        let text = "On Monday the minister said in a statement that talks would resume next week.";
+        let view = TextView::new(text);
+        let outlet = Outlet::new(None);
+        let at = |s: &str| {
+            let i = text.find(s).expect("in text");
+            Span::new(i, i + s.len())
+        };
+        let (cue, content) = (at("said"), at("talks would resume next week"));
+        for garbage in ["On Monday", "in a statement", "next week"] {
+            let a = from_spans(&view, &outlet, at(garbage), cue, content);
+            assert!(a.is_none(), "{garbage}: {a:?}");
+        }
+        let a = from_spans(&view, &outlet, at("the minister"), cue, content).expect("a source");
+        assert_eq!(a.source_type, SourceType::Role);
+    }
 }

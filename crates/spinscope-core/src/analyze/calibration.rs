@@ -23,6 +23,8 @@
 //! threshold <tier> <kind> <score>
 //! map <tier> <kind> <detector|family:*|*> <agrees: yes|no|*> <examples> <raw>:<p> ...
 //! ```
+//!
+//! A space in a detector's name ("rules:headline colon") is written `%20`.
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -425,7 +427,8 @@ impl Calibration {
                         })
                         .collect::<Option<Vec<(f32, f32)>>>()
                         .ok_or_else(|| bad("knots are raw:p"))?;
-                    c.insert_map(tier, kind, detector, agrees, Map { examples, knots });
+                    let detector = detector.replace("%20", " ");
+                    c.insert_map(tier, kind, &detector, agrees, Map { examples, knots });
                 }
                 _ => return Err(bad("expected `threshold …` or `map …`")),
             }
@@ -444,8 +447,9 @@ impl Calibration {
         }
         for ((tier, kind, detector, agrees), map) in &self.maps {
             out.push_str(&format!(
-                "map {} {kind} {detector} {agrees} {}",
+                "map {} {kind} {} {agrees} {}",
                 tier.name(),
+                detector.replace(' ', "%20"),
                 map.examples
             ));
             for (x, p) in &map.knots {
@@ -503,6 +507,16 @@ mod tests {
         );
         c.insert_map(
             Tier::Full,
+            "attribution",
+            "rules:headline colon",
+            "no",
+            Map {
+                examples: 36,
+                knots: vec![(0.8, 0.3)],
+            },
+        );
+        c.insert_map(
+            Tier::Full,
             "technique",
             "*",
             "*",
@@ -536,6 +550,13 @@ mod tests {
             })
             .is_none());
         assert!(Calibration::parse("map full technique x").is_err());
+    }
+
+    #[test]
+    fn the_shipped_file_parses() {
+        // `shipped` falls back to raw scores on a bad file; the file must never be one.
+        let c = Calibration::parse(SHIPPED).expect("models/calibration.txt parses");
+        assert!(!c.is_empty());
     }
 
     #[test]

@@ -88,10 +88,14 @@ fn check(fixture: &str) -> (usize, Vec<String>) {
     let cases = parse(fixture);
     let mut failures = Vec::new();
     for case in &cases {
-        let report = analyze(
-            &Document::from_text("case", case.text.clone()),
-            &Options::default(),
-        );
+        // What the rules find and how they type it, whatever the score: a report's thresholds
+        // follow calibration on PolNeAR news (where a headline colon is a source a third of the
+        // time) and are tested apart.
+        let options = Options {
+            all: true,
+            ..Options::default()
+        };
+        let report = analyze(&Document::from_text("case", case.text.clone()), &options);
         let mut got_attr = Vec::new();
         let mut got_scare = Vec::new();
         for f in &report.findings {

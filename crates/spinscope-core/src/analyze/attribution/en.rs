@@ -923,11 +923,10 @@ impl Ctx<'_, '_> {
     }
 }
 
+/// `s` without a leading article (`[article]`): "the spokesperson" → "spokesperson".
 fn strip_determiner(s: &str) -> &str {
-    for d in ["the ", "The ", "a ", "A ", "an ", "An "] {
-        if let Some(rest) = s.strip_prefix(d) {
-            return rest;
-        }
+    match s.split_once(' ') {
+        Some((first, rest)) if lexicon().sources.has("article", &lowercase(first)) => rest,
+        _ => s,
     }
-    s
 }

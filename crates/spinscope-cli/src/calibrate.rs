@@ -351,10 +351,9 @@ fn fit_maps(examples: &[Example], min_examples: usize) -> Calibration {
                 .push((e.raw, e.right));
         }
     }
-    // A key whose examples are all its next coarser key's says nothing new: left out.
-    let counts: BTreeMap<Key, usize> = by_key.iter().map(|(k, v)| (k.clone(), v.len())).collect();
     let mut c = Calibration::default();
-    for ((tier, kind, detector, agrees), xs) in by_key.clone() {
+    for ((tier, kind, detector, agrees), xs) in &by_key {
+        let tier = *tier;
         let whole_kind = detector == "*" && agrees == "*";
         if xs.len() < min_examples && !whole_kind {
             continue;
@@ -365,7 +364,7 @@ fn fit_maps(examples: &[Example], min_examples: usize) -> Calibration {
             Some((
                 tier,
                 kind.clone(),
-                format!("{}:*", calibration::family(&detector)),
+                format!("{}:*", calibration::family(detector)),
                 "*".to_string(),
             ))
         } else if detector != "*" {
@@ -373,29 +372,26 @@ fn fit_maps(examples: &[Example], min_examples: usize) -> Calibration {
         } else {
             None
         };
-        if coarser.is_some_and(|k| counts.get(&k) == Some(&xs.len())) {
+        // A key whose examples are all its next coarser key's says nothing new: left out.
+        if coarser.is_some_and(|k| by_key.get(&k).map(Vec::len) == Some(xs.len())) {
             continue;
         }
         // Blocks of a tenth of the examples, 10 to 50 each.
         let block = (xs.len() / 10).clamp(10, 50);
-        if let Some(map) = Map::fit(&xs, block) {
-            c.insert_map(tier, &kind, &detector, &agrees, map);
+        if let Some(map) = Map::fit(xs, block) {
+            c.insert_map(tier, kind, detector, agrees, map);
         }
     }
-    for (group, map) in small_rule_groups(examples, &by_key, min_examples, &c) {
+    for (group, map) in small_rule_groups(&by_key, min_examples, &c) {
         c.insert_map(
             group.tier,
             &group.kind,
             &group.detector,
-            &agrees_key(&group),
+            group.agrees_key(),
             map,
         );
     }
     c
-}
-
-fn agrees_key(g: &Group) -> String {
-    (if g.agrees { "yes" } else { "no" }).to_string()
 }
 
 /// Pseudo-examples of the coarser group that a small group's share right is drawn toward.
@@ -408,7 +404,6 @@ const PRIOR_EXAMPLES: f32 = 10.0;
 /// is right nearly always (quotations "…," an expert told …, unconfirmed by the tagger) takes
 /// its family's far lower rate.
 fn small_rule_groups(
-    examples: &[Example],
     by_key: &BTreeMap<Key, Vec<(f32, bool)>>,
     min_examples: usize,
     c: &Calibration,
@@ -422,21 +417,20 @@ fn small_rule_groups(
         if xs.iter().any(|x| x.0 != raw) {
             continue;
         }
-        let Some(example) = examples.iter().find(|e| {
-            e.group.tier == *tier
-                && e.group.kind == *kind
-                && e.group.detector == *detector
-                && agrees_key(&e.group) == *agrees
-        }) else {
-            continue;
+        let group = Group {
+            tier: *tier,
+            kind: kind.clone(),
+            detector: detector.clone(),
+            agrees: agrees == "yes",
         };
-        let Some((parent, _)) = c.map_for(&example.group) else {
+        // The group has no map yet, so this is the next coarser one its findings would read.
+        let Some((parent, _)) = c.map_for(&group) else {
             continue;
         };
         let right = xs.iter().filter(|x| x.1).count() as f32;
         let p = (right + PRIOR_EXAMPLES * parent.at(raw)) / (xs.len() as f32 + PRIOR_EXAMPLES);
         out.push((
-            example.group.clone(),
+            group,
             Map {
                 examples: xs.len(),
                 knots: vec![(raw, p)],

@@ -186,10 +186,19 @@ impl Group {
         self.kind.ends_with(CHINESE)
     }
 
+    /// How the file writes `agrees`: "yes" or "no".
+    pub fn agrees_key(&self) -> &'static str {
+        if self.agrees {
+            "yes"
+        } else {
+            "no"
+        }
+    }
+
     /// The keys a map may be filed under, most specific first; a Chinese finding's are its
     /// detector's only (module docs).
     pub fn keys(&self) -> Vec<(String, String)> {
-        let agrees = if self.agrees { "yes" } else { "no" };
+        let agrees = self.agrees_key();
         let own = |agrees: &str| (self.detector.clone(), agrees.to_string());
         if self.is_chinese() {
             return vec![own(agrees), own("*")];

@@ -92,7 +92,9 @@ fn analyze_html_reports_offsets_into_the_extracted_text() {
     assert_eq!(doc["text"], extracted["text"]);
     assert_eq!(doc["title"], "Officials 'stunned' as secret report leaks");
     assert_eq!(doc["outlet"], "The Daily Example");
-    assert_eq!(doc["published"], "2024-05-14");
+    // The page gives a time and a zone; both are kept, and `extract` says where they came from.
+    assert_eq!(doc["published"], "2024-05-14T07:30:00+01:00");
+    assert!(extracted["published_from"].is_string(), "{extracted}");
     assert_eq!(
         doc["url"],
         "https://daily.example/news/2024/05/14/secret-report"

@@ -18,6 +18,8 @@ pub struct Document {
     pub url: Option<String>,
     pub author: Option<String>,
     pub text: String,
+    /// Where the page's title, author and date were read from, when it was a web page.
+    pub provenance: Provenance,
 }
 
 impl Document {
@@ -28,6 +30,50 @@ impl Document {
             source: "-".into(),
             text: text.into(),
             ..Document::default()
+        }
+    }
+}
+
+/// The evidence a web page's metadata came from, so that a user can judge how far to trust it;
+/// `None` for fields not found or documents that were not web pages.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Provenance {
+    pub title: Option<FieldSource>,
+    pub author: Option<FieldSource>,
+    pub published: Option<FieldSource>,
+}
+
+/// Where one metadata field of a web page was read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldSource {
+    JsonLd,
+    Meta,
+    TitleTag,
+    Heading,
+    RelAuthor,
+    Microdata,
+    AuthorLink,
+    Byline,
+    TimeElement,
+    Url,
+    VisibleText,
+}
+
+impl FieldSource {
+    /// The name `extract --format json` prints (`"json-ld"`, `"meta"`, `"byline"` …).
+    pub fn name(self) -> &'static str {
+        match self {
+            FieldSource::JsonLd => "json-ld",
+            FieldSource::Meta => "meta",
+            FieldSource::TitleTag => "title",
+            FieldSource::Heading => "h1",
+            FieldSource::RelAuthor => "rel-author",
+            FieldSource::Microdata => "microdata",
+            FieldSource::AuthorLink => "author-link",
+            FieldSource::Byline => "byline",
+            FieldSource::TimeElement => "time",
+            FieldSource::Url => "url",
+            FieldSource::VisibleText => "visible",
         }
     }
 }

@@ -17,7 +17,7 @@ pub mod report;
 pub mod text;
 
 pub use analyze::{analyze, analyze_with, Annotator, Options};
-pub use doc::{Document, Lang, Span, ZhScript};
+pub use doc::{Document, Lang, Provenance, Span, ZhScript};
 pub use error::{Error, Result};
 pub use report::{Finding, Report, Summary, Technique};
 pub use text::TextView;

@@ -82,7 +82,8 @@ struct Source {
 enum Work {
     Document {
         seq: u64,
-        doc: Document,
+        // Boxed: a document is large next to the other message.
+        doc: Box<Document>,
         hash: u128,
     },
     InputDone {
@@ -179,7 +180,7 @@ pub fn ingest(
                             }
                             let work = Work::Document {
                                 seq,
-                                doc: loaded.document,
+                                doc: Box::new(loaded.document),
                                 hash,
                             };
                             seq += 1;
@@ -240,7 +241,7 @@ fn analyse_loop(
         let item = match next {
             Ok(Work::Document { seq, doc, hash }) => {
                 let id = doc.id.clone();
-                let (new, warning) = analysed_with(doc, hash, extra);
+                let (new, warning) = analysed_with(*doc, hash, extra);
                 if let Some(w) = warning {
                     report(&format!(
                         "{id}: the learned tier failed ({w}); stored the rules' findings"

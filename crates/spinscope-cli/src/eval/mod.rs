@@ -73,11 +73,17 @@ pub enum EvalCommand {
         common: Common,
     },
     /// Article extraction of `extract` from HTML: the Zyte benchmark layout (`ground-truth.json`,
-    /// `html/`; 4-token shingle P/R/F1) and trafilatura's (`evaldata*.json`, `html/`;
-    /// with/without snippets, title/author/date). DIR is either layout or a folder holding both.
+    /// `html/`; 4-token shingle P/R/F1), trafilatura's (`evaldata*.json`, `html/`;
+    /// with/without snippets, title/author/date) and Mozilla Readability's test pages
+    /// (`pages/<name>/`: body shingles against Readability.js's output, title/byline/date).
+    /// DIR is one layout or a folder holding several.
     Extraction {
         #[arg(long, value_name = "DIR")]
         data: PathBuf,
+        /// Score another tool's extraction instead of running `extract`: JSON lines with
+        /// `layout` (zyte, snippets, readability), `id`, `text`, `title`, `author`, `published`.
+        #[arg(long, value_name = "FILE")]
+        predictions: Option<PathBuf>,
         /// Also list the pages scoring worst, with their scores.
         #[arg(long, value_name = "N", default_value_t = 0)]
         worst: usize,
@@ -141,10 +147,23 @@ pub fn run(cmd: EvalCommand) -> anyhow::Result<bool> {
         EvalCommand::ZhSpans { data, common } => zh_spans::run(&data, &common),
         EvalCommand::Extraction {
             data,
+            predictions,
             worst,
             split,
             format,
-        } => extraction::run(&data, worst, split.into(), format == EvalFormat::Json),
+        } => {
+            let extractor = match predictions {
+                Some(path) => extraction::Extractor::predictions(&path)?,
+                None => extraction::Extractor::Product,
+            };
+            extraction::run(
+                &data,
+                worst,
+                split.into(),
+                format == EvalFormat::Json,
+                &extractor,
+            )
+        }
     }
 }
 

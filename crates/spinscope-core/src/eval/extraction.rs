@@ -1,5 +1,6 @@
-//! Article-extraction benchmarks: the Zyte (Scrapinghub) shingle score and trafilatura's
-//! with/without snippet tests.
+//! Article-extraction benchmarks: the Zyte (Scrapinghub) shingle score, trafilatura's
+//! with/without snippet tests, and Mozilla Readability's test pages (its own output as a second
+//! opinion on the body, scored with the Zyte shingles, and its title, byline and date).
 //!
 //! Zyte: tokens are `\w+` runs, except that each Han or kana character is a token of its own
 //! (a `\w+` run would make a whole Chinese sentence one token); shingles of 4 tokens with counts;
@@ -130,6 +131,153 @@ pub fn load_snippets(dir: &Path) -> Result<Vec<SnippetPage>> {
     }
     pages.sort_by(|a, b| a.file.cmp(&b.file));
     Ok(pages)
+}
+
+/// A Mozilla Readability test page: the text of Readability.js's output and its metadata.
+#[derive(Debug, Clone)]
+pub struct ReadabilityPage {
+    /// The page's folder name (the sealed split names pages by it).
+    pub name: String,
+    /// `source.html`, as `extract` reads it.
+    pub path: PathBuf,
+    /// The text of `expected.html`.
+    pub truth: String,
+    pub title: Option<String>,
+    pub byline: Option<String>,
+    /// `publishedTime` as Readability gives it (ISO 8601).
+    pub published: Option<String>,
+}
+
+/// Reads `<dir>/pages/<name>/{source.html, expected.html, expected-metadata.json}` (or the
+/// same folders directly under `dir`).
+pub fn load_readability(dir: &Path) -> Result<Vec<ReadabilityPage>> {
+    let root = if dir.join("pages").is_dir() {
+        dir.join("pages")
+    } else {
+        dir.to_path_buf()
+    };
+    let mut pages = Vec::new();
+    let entries =
+        std::fs::read_dir(&root).map_err(|e| Error::io(&root.display().to_string(), e))?;
+    for entry in entries.filter_map(|e| e.ok()) {
+        let folder = entry.path();
+        if !folder.join("source.html").is_file() {
+            continue;
+        }
+        let expected = folder.join("expected.html");
+        let html =
+            std::fs::read(&expected).map_err(|e| Error::io(&expected.display().to_string(), e))?;
+        let meta_path = folder.join("expected-metadata.json");
+        let meta = read_json(&meta_path)?;
+        let field = |key: &str| {
+            meta.get(key)
+                .and_then(Value::as_str)
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+        };
+        pages.push(ReadabilityPage {
+            name: entry.file_name().to_string_lossy().into_owned(),
+            path: folder.join("source.html"),
+            truth: all_text(&String::from_utf8_lossy(&html)),
+            title: field("title"),
+            byline: field("byline"),
+            published: field("publishedTime"),
+        });
+    }
+    if pages.is_empty() {
+        return Err(bad(&root, "no <name>/source.html folders"));
+    }
+    pages.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(pages)
+}
+
+/// Every text node of a fragment, separated by spaces (Readability's output is the body
+/// already; only its words matter to the shingle score).
+fn all_text(html: &str) -> String {
+    use crate::ingest::html::dom::{Dom, NodeData};
+    let dom = Dom::parse(html);
+    let mut out = String::new();
+    for n in dom.descendants(0) {
+        if let NodeData::Text(t) = &dom.node(n).data {
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            out.push_str(t.trim());
+        }
+    }
+    out
+}
+
+/// Lower-cased, whitespace collapsed, typographic quotes as plain ones.
+fn fold(s: &str) -> String {
+    s.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+        .replace(['“', '”', '„'], "\"")
+        .replace(['‘', '’'], "'")
+}
+
+/// Separators between a title and a site name.
+const TITLE_SEPARATORS: &[&str] = &[" | ", " - ", " – ", " — ", " :: ", " · ", "_", " » ", "｜"];
+
+/// A title is right when it equals the reference, or when one of them is the other with
+/// site-name segments cut at a separator ("Title | Site", "Title_Section_Site"): the product
+/// strips the site name on purpose and Readability sometimes keeps it.
+pub fn title_matches(reference: &str, got: &str) -> bool {
+    let (r, g) = (fold(reference), fold(got));
+    if g.is_empty() {
+        return false;
+    }
+    let trimmed = |full: &str, part: &str| {
+        full.len() > part.len()
+            && TITLE_SEPARATORS.iter().any(|sep| {
+                full.strip_prefix(part)
+                    .is_some_and(|rest| rest.starts_with(sep))
+                    || full
+                        .strip_suffix(part)
+                        .is_some_and(|rest| rest.ends_with(sep))
+            })
+    };
+    r == g || trimmed(&r, &g) || trimmed(&g, &r)
+}
+
+/// A byline is found when, with a leading "By" dropped, one holds the other on word
+/// boundaries ("Dan Goodin" in "By Dan Goodin - Jan 23, 2015"; several authors in either order
+/// of detail).
+pub fn byline_matches(reference: &str, got: &str) -> bool {
+    let norm = |s: &str| {
+        let s = fold(s);
+        let words: Vec<String> = s
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(str::to_string)
+            .collect();
+        let skip = usize::from(
+            words
+                .first()
+                .is_some_and(|w| w == "by" || w == "von" || w == "por"),
+        );
+        words[skip..].to_vec()
+    };
+    let (r, g) = (norm(reference), norm(got));
+    // One word against several is a surname or a "Staff", not the byline.
+    if r.is_empty() || g.is_empty() || (r.len() != g.len() && r.len().min(g.len()) == 1) {
+        return false;
+    }
+    let holds = |long: &[String], short: &[String]| long.windows(short.len()).any(|w| w == short);
+    if r.len() >= g.len() {
+        holds(&r, &g)
+    } else {
+        holds(&g, &r)
+    }
+}
+
+/// A date is right when its calendar day is the reference's, as the reference writes it.
+pub fn date_matches(reference: &str, got: &str) -> bool {
+    let day = |s: &str| s.trim().get(..10).map(str::to_string);
+    day(reference).is_some() && day(reference) == day(got)
 }
 
 fn bad(path: &Path, message: &str) -> Error {
@@ -345,6 +493,30 @@ fn collapse(s: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn metadata_matches_forgive_site_names_and_by_lines_only() {
+        use super::{byline_matches, date_matches, title_matches};
+        assert!(title_matches(
+            "Get your Code Covered | Code",
+            "Get your Code Covered"
+        ));
+        assert!(title_matches(
+            "DeepMind新电脑_科技_腾讯网",
+            "DeepMind新电脑"
+        ));
+        assert!(title_matches("Sudan  Sanctions", "sudan sanctions"));
+        assert!(title_matches("Pills \"Burned Her\"", "Pills “Burned Her”"));
+        assert!(!title_matches("Sudan Sanctions", "Sudan"));
+        assert!(!title_matches("Sudan Sanctions", ""));
+        assert!(byline_matches("By Dan Goodin - Jan 23, 2015", "Dan Goodin"));
+        assert!(byline_matches("Dan Goodin", "by DAN GOODIN"));
+        assert!(!byline_matches("Dan Goodin", "Dan"));
+        assert!(!byline_matches("Dan Goodin", "Goodinson"));
+        assert!(date_matches("2015-01-23T13:20:00-05:00", "2015-01-23"));
+        assert!(!date_matches("2015-01-23T13:20:00-05:00", "2015-01-24"));
+        assert!(!date_matches("", ""));
+    }
+
     use super::*;
 
     #[test]

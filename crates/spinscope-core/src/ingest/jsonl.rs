@@ -67,6 +67,7 @@ impl Records {
             url: self.optional(&map, "url")?,
             author: self.optional(&map, "author")?,
             text,
+            provenance: Default::default(),
         })
     }
 

@@ -21,10 +21,13 @@ pub struct Page {
     pub text: String,
     pub title: Option<String>,
     pub author: Option<String>,
-    /// `YYYY-MM-DD`.
+    /// ISO 8601 (`YYYY-MM-DD`, with time and offset when the page gives both).
     pub published: Option<String>,
     pub outlet: Option<String>,
     pub url: Option<String>,
+    /// Where title, author and date came from.
+    #[serde(skip)]
+    pub provenance: crate::doc::Provenance,
     /// Set when decoding needed a guess or replacement characters.
     #[serde(skip)]
     pub warning: Option<String>,
@@ -44,6 +47,7 @@ pub fn read(bytes: &[u8], http_charset: Option<&str>, url: Option<&str>) -> Page
         published: meta.published,
         outlet: meta.outlet,
         url: meta.url,
+        provenance: meta.from,
         warning: decoded.warning,
     }
 }
@@ -60,6 +64,7 @@ impl Page {
             url: self.url,
             author: self.author,
             text: self.text,
+            provenance: self.provenance,
         }
     }
 }

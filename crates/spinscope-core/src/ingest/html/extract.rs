@@ -122,6 +122,21 @@ matcher!(
     r"(?i)^(\d+\s+)?(comments?|responses?|replies|leave a (reply|comment)|join the (conversation|discussion)|related( articles| stories| posts| content| coverage| news| links)?|(read|see) (more|also)|more (stories|from .{1,40}|on this( story| topic)?|news)|you (may|might) also like|recommended( for you| stories)?|latest (news|articles|stories|posts)|popular( now| stories)?|most (read|popular|viewed)|trending( now)?|share this( article| story| post)?|about the author|newsletter|评论|网友评论|相关(新闻|阅读|文章|推荐|报道)|热门推荐|推荐阅读)(\s*\(\d+\))?[:：]?$"
 );
 
+/// Part of a block's content, in order (see `Analysis::block_pieces`).
+enum Piece {
+    Text(String, usize),
+    Block(NodeId),
+}
+
+/// Ends the current run of text as a piece (when it holds any).
+fn flush(text: &mut String, link: &mut usize, pieces: &mut Vec<Piece>) {
+    if !text.trim().is_empty() {
+        pieces.push(Piece::Text(std::mem::take(text), *link));
+    }
+    text.clear();
+    *link = 0;
+}
+
 fn names(dom: &Dom, id: NodeId) -> String {
     let mut s = String::new();
     if let Some(c) = dom.attr(id, "class") {
@@ -596,25 +611,39 @@ impl<'d> Analysis<'d> {
             .filter(|t| t.ends_with(['.', '!', '?', '。', '！', '？', '"', '”']) || t.len() > 80)
     }
 
-    /// Prints the blocks under `root` as paragraphs.
+    /// Prints the blocks under `root` as paragraphs, in document order: a block's own text
+    /// around its nested blocks is cut there ("text <p>a</p> more text" is three paragraphs),
+    /// and at a double `<br>`.
     fn emit(&self, root: NodeId, out: &mut Vec<String>) {
+        enum Item {
+            Node(NodeId),
+            Paragraph(NodeId, String, usize),
+        }
         let dom = self.dom;
-        let mut stack = vec![root];
+        let mut stack = vec![Item::Node(root)];
         let mut skipped = std::collections::HashSet::new();
-        while let Some(id) = stack.pop() {
-            if self.removed[id] || skipped.contains(&id) {
+        while let Some(item) = stack.pop() {
+            let id = match item {
+                Item::Paragraph(id, text, link) => {
+                    let text = text.trim();
+                    if !text.is_empty() && self.keep_block(id, text, weighted_len(text), link) {
+                        out.push(text.to_string());
+                    }
+                    continue;
+                }
+                Item::Node(id) => id,
+            };
+            if self.removed[id] || skipped.contains(&id) || dom.tag(id) == Some("h1") {
                 continue;
             }
-            // Inline elements are walked too: pages put paragraphs inside spans.
-            if dom.tag(id) == Some("h1") {
+            if !self.is_block(id) {
+                // Inline elements are walked too: pages put paragraphs inside spans.
+                stack.extend(dom.nodes[id].children.iter().rev().map(|&c| Item::Node(c)));
                 continue;
             }
-            if self.is_block(id) {
-                let (text, link) = self.block_text(id);
-                let text = text.trim();
-                let len = weighted_len(text);
-                // (h1 never gets here: it is skipped above.)
-                if dom.tag(id).is_some_and(is_heading) && furniture_heading(text) {
+            if dom.tag(id).is_some_and(is_heading) {
+                let (text, _) = self.block_text(id);
+                if furniture_heading(text.trim()) {
                     // "Comments", "Related stories": what follows the heading at its level is
                     // that furniture, not more article.
                     if let Some(parent) = self.parent(id) {
@@ -624,12 +653,69 @@ impl<'d> Analysis<'d> {
                     }
                     continue;
                 }
-                if !text.is_empty() && self.keep_block(id, text, len, link) {
-                    out.push(text.to_string());
-                }
             }
-            stack.extend(dom.nodes[id].children.iter().rev().copied());
+            for piece in self.block_pieces(id).into_iter().rev() {
+                stack.push(match piece {
+                    Piece::Text(text, link) => Item::Paragraph(id, text, link),
+                    Piece::Block(n) => Item::Node(n),
+                });
+            }
         }
+    }
+
+    /// A block's content in order: runs of inline text (with their link length), cut at
+    /// nested blocks and at double `<br>`s, and the nested blocks themselves.
+    fn block_pieces(&self, id: NodeId) -> Vec<Piece> {
+        let dom = self.dom;
+        let mut pieces = Vec::new();
+        let (mut text, mut link, mut breaks) = (String::new(), 0, 0);
+        let mut stack: Vec<(NodeId, bool)> = dom.nodes[id]
+            .children
+            .iter()
+            .rev()
+            .map(|&c| (c, false))
+            .collect();
+        while let Some((n, in_link)) = stack.pop() {
+            if self.removed[n] {
+                continue;
+            }
+            match &dom.nodes[n].data {
+                NodeData::Text(t) => {
+                    if t.trim().is_empty() {
+                        if !text.ends_with(' ') && !text.is_empty() {
+                            text.push(' ');
+                        }
+                        continue;
+                    }
+                    breaks = 0;
+                    let before = text.len();
+                    push_collapsed(&mut text, t);
+                    if in_link {
+                        link += weighted_len(&text[before..]);
+                    }
+                }
+                NodeData::Element { tag, .. } if &**tag == "br" => {
+                    breaks += 1;
+                    if breaks >= 2 {
+                        flush(&mut text, &mut link, &mut pieces);
+                    } else if !text.ends_with(' ') {
+                        text.push(' ');
+                    }
+                }
+                NodeData::Element { tag, .. } if is_inline(tag) => {
+                    let in_link = in_link || &**tag == "a";
+                    stack.extend(dom.nodes[n].children.iter().rev().map(|&c| (c, in_link)));
+                }
+                NodeData::Element { .. } => {
+                    breaks = 0;
+                    flush(&mut text, &mut link, &mut pieces);
+                    pieces.push(Piece::Block(n));
+                }
+                NodeData::Root => {}
+            }
+        }
+        flush(&mut text, &mut link, &mut pieces);
+        pieces
     }
 
     fn keep_block(&self, id: NodeId, text: &str, len: usize, link: usize) -> bool {
@@ -717,6 +803,21 @@ mod tests {
              First paragraph of the body, long enough to score, with commas, and more words.\n\n\
              Second part\n\n\
              Second paragraph of the body, also long enough to score, with commas, again."
+        );
+    }
+
+    #[test]
+    fn text_around_nested_blocks_and_double_breaks_keeps_its_order() {
+        let html = r#"<body><div class="content">The first paragraph, loose in the container, with commas, and words.
+            <p>A nested paragraph in the middle, long enough to keep, with commas, and more.</p>
+            The closing paragraph, loose again, after the nested one, with commas, too.<br><br>
+            And one more after a double break, which a page uses for paragraphs, as well.</div></body>"#;
+        assert_eq!(
+            main_text(&Dom::parse(html)),
+            "The first paragraph, loose in the container, with commas, and words.\n\n\
+             A nested paragraph in the middle, long enough to keep, with commas, and more.\n\n\
+             The closing paragraph, loose again, after the nested one, with commas, too.\n\n\
+             And one more after a double break, which a page uses for paragraphs, as well."
         );
     }
 

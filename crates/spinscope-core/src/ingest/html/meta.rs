@@ -462,7 +462,15 @@ fn person(text: &str, strict: bool) -> Option<String> {
                 .next()
                 .is_some_and(|c| c.is_uppercase() || (c.is_alphabetic() && !c.is_lowercase()))
         };
-        if names.is_empty() || names.len() > 8 || !names.iter().all(capitalised) {
+        // A Chinese name is two to five characters; a longer run of Han is a headline.
+        let han_name = |w: &&str| {
+            !w.chars().any(crate::text::script::is_han) || (2..=5).contains(&w.chars().count())
+        };
+        if names.is_empty()
+            || names.len() > 8
+            || !names.iter().all(capitalised)
+            || !names.iter().all(han_name)
+        {
             return None;
         }
         // A lone word left of longer free text ("Comments 24") is a label; alone it is a name.
@@ -617,10 +625,11 @@ fn byline_element(dom: &Dom) -> Option<String> {
     })
 }
 
+/// "记者 王小明", "作者：…", "文/李华": the reporter or writer (an editor, 责任编辑, is not the author).
 fn zh_byline(dom: &Dom) -> Option<String> {
     static RE: OnceLock<Regex> = OnceLock::new();
     let re = RE.get_or_init(|| {
-        Regex::new(r"(?:作者|记者|文|撰稿|责任编辑|责编)[：:\s]\s*([\x{3400}-\x{4dbf}\x{4e00}-\x{9fff}·]{2,4})(?:[\s，,）)】\]]|$)")
+        Regex::new(r"(?:作者|记者|文|撰稿|撰文)[：:/／\s]\s*([\x{3400}-\x{4dbf}\x{4e00}-\x{9fff}·]{2,4})(?:[\s，,）)】\]]|$)")
             .unwrap_or_else(|e| panic!("bad pattern: {e}"))
     });
     dom.descendants(0)
@@ -875,8 +884,28 @@ mod tests {
             r#"<div class="info blog-author-wrapper"><span>Von: </span><span>Wolfgang Schmale</span></div>"#,
         );
         assert_eq!(m.author.as_deref(), Some("Wolfgang Schmale"));
+        assert_eq!(
+            page(r#"<a href="/author/x">跨流域调水缓解白洋淀水资源紧缺</a>"#).author,
+            None
+        );
         let m = page(r#"<a href="/author/x">Williams Perdomo @wperdomod</a>"#);
         assert_eq!(m.author.as_deref(), Some("Williams Perdomo"));
+    }
+
+    #[test]
+    fn chinese_bylines_and_dates() {
+        let m = page("<div>发布时间：2022-09-01 10:23 来源：新京报 记者 王小明</div><p>正文。</p>");
+        assert_eq!(m.author.as_deref(), Some("王小明"));
+        assert_eq!(m.published.as_deref(), Some("2022-09-01"));
+        assert_eq!(
+            page("<p>文/李华 市民表示</p>").author.as_deref(),
+            Some("李华")
+        );
+        assert_eq!(
+            page("<p>2022年9月1日</p>").published.as_deref(),
+            Some("2022-09-01")
+        );
+        assert_eq!(page("<p>【责任编辑:焦鹏】</p>").author, None);
     }
 
     #[test]

@@ -179,7 +179,11 @@ pub fn load_readability(dir: &Path) -> Result<Vec<ReadabilityPage>> {
         pages.push(ReadabilityPage {
             name: entry.file_name().to_string_lossy().into_owned(),
             path: folder.join("source.html"),
-            truth: all_text(&String::from_utf8_lossy(&html)),
+            // Readability's output is the body already; only its words matter to the score.
+            truth: {
+                let dom = crate::ingest::html::dom::Dom::parse(&String::from_utf8_lossy(&html));
+                dom.spaced_text(0)
+            },
             title: field("title"),
             byline: field("byline"),
             published: field("publishedTime"),
@@ -190,23 +194,6 @@ pub fn load_readability(dir: &Path) -> Result<Vec<ReadabilityPage>> {
     }
     pages.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(pages)
-}
-
-/// Every text node of a fragment, separated by spaces (Readability's output is the body
-/// already; only its words matter to the shingle score).
-fn all_text(html: &str) -> String {
-    use crate::ingest::html::dom::{Dom, NodeData};
-    let dom = Dom::parse(html);
-    let mut out = String::new();
-    for n in dom.descendants(0) {
-        if let NodeData::Text(t) = &dom.node(n).data {
-            if !out.is_empty() {
-                out.push(' ');
-            }
-            out.push_str(t.trim());
-        }
-    }
-    out
 }
 
 /// Lower-cased, whitespace collapsed, typographic quotes as plain ones.

@@ -153,6 +153,19 @@ impl Dom {
             .filter(move |&n| self.tag(n) == Some(tag))
     }
 
+    /// The text below `id` with a space between text nodes, whitespace collapsed: lines split
+    /// by markup ("Written by A<br>Edited by B") must not run together.
+    pub fn spaced_text(&self, id: NodeId) -> String {
+        let mut out = String::new();
+        for n in self.descendants(id) {
+            if let NodeData::Text(t) = &self.nodes[n].data {
+                out.push(' ');
+                push_collapsed(&mut out, t);
+            }
+        }
+        out.split_whitespace().collect::<Vec<_>>().join(" ")
+    }
+
     /// The concatenated text below `id`, whitespace collapsed to single spaces.
     pub fn text(&self, id: NodeId) -> String {
         let mut out = String::new();

@@ -122,6 +122,14 @@ matcher!(
     r"(?i)^(\d+\s+)?(comments?|responses?|replies|leave a (reply|comment)|join the (conversation|discussion)|related( articles| stories| posts| content| coverage| news| links)?|(read|see) (more|also)|more (stories|from .{1,40}|on this( story| topic)?|news)|you (may|might) also like|recommended( for you| stories)?|latest (news|articles|stories|posts)|popular( now| stories)?|most (read|popular|viewed)|trending( now)?|share this( article| story| post)?|about the author|newsletter|评论|网友评论|相关(新闻|阅读|文章|推荐|报道)|热门推荐|推荐阅读)(\s*\(\d+\))?[:：]?$"
 );
 
+/// One item of a block's content as `Analysis::inline_content` walks it.
+enum Inline<'a> {
+    /// Text, and whether it is inside a link.
+    Text(&'a str, bool),
+    Break,
+    Block(NodeId),
+}
+
 /// Part of a block's content, in order (see `Analysis::block_pieces`).
 enum Piece {
     Text(String, usize),
@@ -400,11 +408,10 @@ impl<'d> Analysis<'d> {
         }
     }
 
-    /// The inline text directly in a block (not in nested blocks).
-    fn block_text(&self, id: NodeId) -> (String, usize) {
+    /// What a block holds, in order: its text (and whether a link holds it), its line breaks,
+    /// and its nested blocks (not entered). Inline elements are walked through.
+    fn inline_content(&self, id: NodeId, mut visit: impl FnMut(Inline<'_>)) {
         let dom = self.dom;
-        let mut out = String::new();
-        let mut link = 0;
         let mut stack: Vec<(NodeId, bool)> = dom.nodes[id]
             .children
             .iter()
@@ -416,23 +423,36 @@ impl<'d> Analysis<'d> {
                 continue;
             }
             match &dom.nodes[n].data {
-                NodeData::Text(t) => {
-                    let before = out.len();
-                    push_collapsed(&mut out, t);
-                    if in_link {
-                        link += weighted_len(&out[before..]);
-                    }
-                }
+                NodeData::Text(t) => visit(Inline::Text(t, in_link)),
+                NodeData::Element { tag, .. } if &**tag == "br" => visit(Inline::Break),
                 NodeData::Element { tag, .. } if is_inline(tag) => {
-                    if &**tag == "br" && !out.ends_with(' ') {
-                        out.push(' ');
-                    }
                     let in_link = in_link || &**tag == "a";
                     stack.extend(dom.nodes[n].children.iter().rev().map(|&c| (c, in_link)));
                 }
-                _ => {}
+                NodeData::Element { .. } => visit(Inline::Block(n)),
+                NodeData::Root => {}
             }
         }
+    }
+
+    /// The inline text directly in a block (not in nested blocks), and how much of it is links.
+    fn block_text(&self, id: NodeId) -> (String, usize) {
+        let (mut out, mut link) = (String::new(), 0);
+        self.inline_content(id, |item| match item {
+            Inline::Text(t, in_link) => {
+                let before = out.len();
+                push_collapsed(&mut out, t);
+                if in_link {
+                    link += weighted_len(&out[before..]);
+                }
+            }
+            Inline::Break => {
+                if !out.ends_with(' ') {
+                    out.push(' ');
+                }
+            }
+            Inline::Block(_) => {}
+        });
         (out, link)
     }
 
@@ -666,54 +686,36 @@ impl<'d> Analysis<'d> {
     /// A block's content in order: runs of inline text (with their link length), cut at
     /// nested blocks and at double `<br>`s, and the nested blocks themselves.
     fn block_pieces(&self, id: NodeId) -> Vec<Piece> {
-        let dom = self.dom;
         let mut pieces = Vec::new();
         let (mut text, mut link, mut breaks) = (String::new(), 0, 0);
-        let mut stack: Vec<(NodeId, bool)> = dom.nodes[id]
-            .children
-            .iter()
-            .rev()
-            .map(|&c| (c, false))
-            .collect();
-        while let Some((n, in_link)) = stack.pop() {
-            if self.removed[n] {
-                continue;
+        self.inline_content(id, |item| match item {
+            Inline::Text(t, _) if t.trim().is_empty() => {
+                if !text.ends_with(' ') && !text.is_empty() {
+                    text.push(' ');
+                }
             }
-            match &dom.nodes[n].data {
-                NodeData::Text(t) => {
-                    if t.trim().is_empty() {
-                        if !text.ends_with(' ') && !text.is_empty() {
-                            text.push(' ');
-                        }
-                        continue;
-                    }
-                    breaks = 0;
-                    let before = text.len();
-                    push_collapsed(&mut text, t);
-                    if in_link {
-                        link += weighted_len(&text[before..]);
-                    }
+            Inline::Text(t, in_link) => {
+                breaks = 0;
+                let before = text.len();
+                push_collapsed(&mut text, t);
+                if in_link {
+                    link += weighted_len(&text[before..]);
                 }
-                NodeData::Element { tag, .. } if &**tag == "br" => {
-                    breaks += 1;
-                    if breaks >= 2 {
-                        flush(&mut text, &mut link, &mut pieces);
-                    } else if !text.ends_with(' ') {
-                        text.push(' ');
-                    }
-                }
-                NodeData::Element { tag, .. } if is_inline(tag) => {
-                    let in_link = in_link || &**tag == "a";
-                    stack.extend(dom.nodes[n].children.iter().rev().map(|&c| (c, in_link)));
-                }
-                NodeData::Element { .. } => {
-                    breaks = 0;
+            }
+            Inline::Break => {
+                breaks += 1;
+                if breaks >= 2 {
                     flush(&mut text, &mut link, &mut pieces);
-                    pieces.push(Piece::Block(n));
+                } else if !text.ends_with(' ') {
+                    text.push(' ');
                 }
-                NodeData::Root => {}
             }
-        }
+            Inline::Block(n) => {
+                breaks = 0;
+                flush(&mut text, &mut link, &mut pieces);
+                pieces.push(Piece::Block(n));
+            }
+        });
         flush(&mut text, &mut link, &mut pieces);
         pieces
     }

@@ -481,19 +481,6 @@ fn person(text: &str, strict: bool) -> Option<String> {
     Some(name)
 }
 
-/// The text below `n` with a space between text nodes: a byline's lines ("Written by A<br>Edited
-/// by B") must not run together.
-fn spaced_text(dom: &Dom, n: NodeId) -> String {
-    let parts: Vec<&str> = dom
-        .descendants(n)
-        .filter_map(|c| match &dom.nodes[c].data {
-            NodeData::Text(t) => Some(t.as_str()),
-            _ => None,
-        })
-        .collect();
-    clean(&parts.join(" "))
-}
-
 /// Distinct names, in order, joined as several authors are.
 fn join_names(names: impl Iterator<Item = String>) -> Option<String> {
     let mut out: Vec<String> = Vec::new();
@@ -517,7 +504,7 @@ fn rel_author(dom: &Dom) -> Option<String> {
                     })
                     && !outside_article(dom, n)
             })
-            .filter_map(|n| person(&spaced_text(dom, n), true)),
+            .filter_map(|n| person(&dom.spaced_text(n), true)),
     )
 }
 
@@ -561,7 +548,7 @@ fn author_link(dom: &Dom) -> Option<String> {
                     .any(|p| h.contains(p.as_str()))
             }) && !outside_article(dom, a)
         })
-        .filter_map(|a| person(&spaced_text(dom, a), true).map(|name| (a, name)))
+        .filter_map(|a| person(&dom.spaced_text(a), true).map(|name| (a, name)))
         .collect();
     let (first, _) = links.first()?;
     let block = |n: NodeId| {
@@ -583,7 +570,7 @@ fn byline_element(dom: &Dom) -> Option<String> {
     let lists = bylines();
     let body = dom.elements("body").next().unwrap_or(0);
     let short = |n: NodeId| {
-        let t = spaced_text(dom, n);
+        let t = dom.spaced_text(n);
         (t.chars().count() < 100).then_some(t)
     };
     let candidates: Vec<NodeId> = dom
@@ -596,14 +583,15 @@ fn byline_element(dom: &Dom) -> Option<String> {
         })
         .collect();
     // A class that recurs is a list of other posts, each with its author.
+    let mut class_counts: HashMap<&str, usize> = HashMap::new();
+    for &m in &candidates {
+        if let Some(class) = dom.attr(m, "class") {
+            *class_counts.entry(class).or_default() += 1;
+        }
+    }
     let recurs = |n: NodeId| {
-        let class = dom.attr(n, "class");
-        class.is_some()
-            && candidates
-                .iter()
-                .filter(|&&m| dom.attr(m, "class") == class)
-                .count()
-                >= 3
+        dom.attr(n, "class")
+            .is_some_and(|class| class_counts.get(class).is_some_and(|&c| c >= 3))
     };
     let by_class = candidates.iter().find_map(|&n| {
         if outside_article(dom, n) || recurs(n) {

@@ -57,6 +57,32 @@ fn a_file_with_another_checksum_is_refused() {
 }
 
 #[test]
+fn a_failed_check_is_not_remembered_and_a_changed_file_is_hashed_again() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join(base::FILE_NAME);
+    std::fs::write(&path, base::write(&base::tiny(1))).expect("write");
+    assert!(Base::load(&path).is_err());
+    assert!(
+        !base::Stamp::record_path(&path).exists(),
+        "a refused file left a stamp"
+    );
+
+    // A stamp recorded for this version lets it through unhashed ...
+    base::Stamp::of(&path).expect("stamp").remember(&path);
+    assert!(
+        Base::load(&path).is_ok(),
+        "a remembered stamp was not honoured"
+    );
+    // ... and once the file changes, the stamp no longer matches and the checksum is read again.
+    // (One byte longer, so the stamp differs even where mtimes are coarse.)
+    let mut changed = base::write(&base::tiny(1));
+    changed.push(0);
+    std::fs::write(&path, changed).expect("rewrite");
+    let err = Base::load(&path).expect_err("a changed file must be hashed again");
+    assert!(err.to_string().contains("sha256"), "{err}");
+}
+
+#[test]
 fn the_tokeniser_prefers_likelier_pieces_and_keeps_offsets() {
     let tiny = base::tiny(1);
     let t = Tokenizer::new(&tiny.vocabulary);

@@ -21,8 +21,8 @@ pub const SHA256: &str = "1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7a
 
 /// What identifies one version of the base file without reading it: its size and modification
 /// time. A verified file's stamp is written beside it (`<file>.verified`, with the pinned
-/// checksum), and a later load whose stamp matches skips the sha256 (about 0.03 s of a 0.4 s
-/// start on this machine: most of the start is de-quantising and encoding, not hashing).
+/// checksum), and a later load whose stamp matches skips the sha256 (on this machine a one-line
+/// `analyze --tier full` drops from ~0.13 s to ~0.09 s; a 250-word one is ~0.4 s, mostly encoding).
 /// Rewriting the file changes its mtime, so a changed file is hashed again; where the stamp
 /// cannot be written (a read-only directory) every load hashes, as before.
 #[derive(Debug, Clone, PartialEq)]

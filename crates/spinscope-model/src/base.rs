@@ -141,8 +141,10 @@ impl Base {
     /// Reads and checks the file at `path` against [`SHA256`]. The check is remembered (see
     /// [`Stamp`]), so a process start pays for hashing only once per version of the file.
     pub fn load(path: &Path) -> Result<Base, Error> {
-        let bytes = std::fs::read(path).map_err(|e| Error::Io(path.display().to_string(), e))?;
+        // Stamped before reading: a file replaced after the read then carries a newer stamp than
+        // the one recorded for the bytes that were hashed, and is hashed again next time.
         let stamp = Stamp::of(path);
+        let bytes = std::fs::read(path).map_err(|e| Error::Io(path.display().to_string(), e))?;
         if !stamp.as_ref().is_some_and(|s| s.remembered(path)) {
             let digest = hex(&Sha256::digest(&bytes));
             if digest != SHA256 {

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The encoder's speed on this machine: candle (spinscope) against PyTorch on the same weights and
-# the same token windows, in the same run, then the whole `full` tier. PyTorch comes from pip into
+# The encoder's speed on this machine: spinscope's int8 path (shipped) and its f32 candle path
+# against PyTorch fp32 on the same weights and the same token windows, in the same run, then the
+# whole `full` tier as shipped. PyTorch comes from pip into
 # a venv outside the clone (SPINSCOPE_TORCH_VENV, default /var/tmp/spinscope-torch-venv; the
 # Linux wheel pulls its CUDA libraries, a few GB, though it runs on the CPU here).
 #   benches/encoder/run.sh [SENTENCES]   (default 512)
@@ -21,16 +22,17 @@ bin=${CARGO_TARGET_DIR:-target}/release/examples/encoder_speed
 windows=$(mktemp)
 trap 'rm -f "$windows"' EXIT
 # One thread per core for candle's matrix products: features::encode already runs one batch
-# per core, and nested threads only contend.
+# per core, and nested threads only contend (the int8 path starts no threads of its own).
 RAYON_NUM_THREADS=1 "$bin" "$sentences" "$windows" | tee /dev/stderr > "$windows.candle"
 "$venv/bin/python" benches/encoder/torch_e5.py "$model_dir/e5-small-q4.bin" "$windows" | tee "$windows.torch"
 python3 - "$windows.candle" "$windows.torch" <<'PY'
 import json, sys
 candle = [json.loads(l) for l in open(sys.argv[1])]
 torch = json.loads(open(sys.argv[2]).read())
-enc, tier = candle[0]["tokens_per_s"], candle[1]["tokens_per_s"]
-print(f"candle encoder {enc:.0f} tokens/s, PyTorch {torch['tokens_per_s']:.0f} tokens/s "
-      f"(candle/PyTorch = {enc / torch['tokens_per_s']:.2f}); whole full tier {tier:.0f} tokens/s "
-      f"({tier / enc:.2f} of the encoder alone)")
+int8, f32, tier = (c["tokens_per_s"] for c in candle)
+pt = torch["tokens_per_s"]
+print(f"encoder: int8 {int8:.0f} tokens/s, candle f32 {f32:.0f}, PyTorch fp32 {pt:.0f} "
+      f"(int8/PyTorch = {int8 / pt:.2f}, f32/PyTorch = {f32 / pt:.2f}); "
+      f"whole full tier {tier:.0f} tokens/s ({tier / int8:.2f} of the int8 encoder alone)")
 PY
 rm -f "$windows.candle" "$windows.torch"

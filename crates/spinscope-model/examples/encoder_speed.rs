@@ -1,4 +1,5 @@
-//! Tokens per second of the encoder and of the whole `full` tier on the real base:
+//! Tokens per second of the encoder (int8, as shipped, and f32) and of the whole `full` tier (as
+//! shipped: `SPINSCOPE_PRECISION` unset) on the real base:
 //! `cargo run --release -p spinscope-model --example encoder_speed -- [SENTENCES] [WINDOWS_JSON]`.
 //! Prints JSON lines; with WINDOWS_JSON it also writes the token windows, batched as the
 //! encoder ran them, for benches/encoder/torch_e5.py to run PyTorch on the same input.
@@ -6,14 +7,15 @@
 use std::time::Instant;
 
 use spinscope_core::TextView;
-use spinscope_model::{base, features, FullTier, Model};
+use spinscope_model::{base, encoder::Precision, features, FullTier, Model};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let sentences: usize = args.next().map_or(Ok(256), |a| a.parse())?;
     let windows_out = args.next();
     let path = spinscope_model::model_dir().join(base::FILE_NAME);
-    let model = Model::load(&path)?;
+    let base = base::Base::load(&path)?;
+    let model = Model::from_base(&base)?;
 
     // Sentences of news length (20–40 words), the same text on every run.
     let words =
@@ -59,19 +61,24 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         std::fs::write(&out, serde_json::to_string(&batches)?)?;
     }
 
-    let started = Instant::now();
-    let encoded = features::encode(&model.encoder, &model.tokenizer, &text, &spans)?;
-    let secs = started.elapsed().as_secs_f64();
-    // Windows hold <s> and </s> too: count what the encoder ran.
-    let tokens = encoded.spans.len() + 2 * encoded.sentences.len();
-    println!(
-        "{{\"engine\": \"candle\", \"sentences\": {sentences}, \"tokens\": {tokens}, \"seconds\": {secs:.3}, \"tokens_per_s\": {:.1}}}",
-        tokens as f64 / secs
-    );
+    // The encoder alone at each precision, the shipped one first.
+    let mut tokens = 0;
+    for precision in [Precision::Int8, Precision::F32] {
+        let model = Model::with_precision(&base, None, precision)?;
+        let started = Instant::now();
+        let encoded = features::encode(&model.encoder, &model.tokenizer, &text, &spans)?;
+        let secs = started.elapsed().as_secs_f64();
+        // Windows hold <s> and </s> too: count what the encoder ran.
+        tokens = encoded.spans.len() + 2 * encoded.sentences.len();
+        println!(
+            "{{\"engine\": \"{precision:?}\", \"sentences\": {sentences}, \"tokens\": {tokens}, \"seconds\": {secs:.3}, \"tokens_per_s\": {:.1}}}",
+            tokens as f64 / secs
+        );
+    }
 
     // The whole tier as shipped: the adapter merged into the base, segmentation, encoder, heads,
     // findings.
-    drop(model);
+    drop((model, base));
     let tier = FullTier::load()?;
     let started = Instant::now();
     let view = TextView::new(&text);

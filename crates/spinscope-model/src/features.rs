@@ -229,8 +229,8 @@ pub fn encode_layers(
     let windows = windows(tokenizer, text, sentences, encoder.max_window() - 2, pack);
     let mut order: Vec<usize> = (0..windows.len()).collect();
     order.sort_by_key(|&w| windows[w].tokens.len());
-    // Batches go to one thread per core: candle's matrix products on these small shapes use
-    // little more than one core on their own.
+    // Batches go to one thread per core: the int8 path runs on the calling thread, and candle's
+    // f32 products on these small shapes use little more than one core on their own.
     let batches: Vec<&[usize]> = order.chunks(BATCH).collect();
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())

@@ -39,9 +39,20 @@ impl Model {
 
     /// The base with a fine-tuned adapter merged in.
     pub fn adapted(base: &base::Base, adapter: Option<&encoder::Adapter>) -> Result<Model, Error> {
+        let precision = encoder::Precision::for_device(&candle_core::Device::Cpu)?;
+        Model::with_precision(base, adapter, precision)
+    }
+
+    /// [`Model::adapted`] with the encoder at a chosen precision.
+    pub fn with_precision(
+        base: &base::Base,
+        adapter: Option<&encoder::Adapter>,
+        precision: encoder::Precision,
+    ) -> Result<Model, Error> {
+        let cpu = candle_core::Device::Cpu;
         Ok(Model {
             tokenizer: tokenizer::Tokenizer::new(&base.vocabulary),
-            encoder: encoder::Encoder::adapted(base, adapter, &candle_core::Device::Cpu)?,
+            encoder: encoder::Encoder::with_precision(base, adapter, &cpu, precision)?,
         })
     }
 }

